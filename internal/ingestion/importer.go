@@ -1,0 +1,510 @@
+package ingestion
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/valdrix/valdrix/internal/valdrix"
+)
+
+// ImportStatus is where an import is in its life.
+type ImportStatus string
+
+// Import statuses.
+const (
+	ImportRunning    ImportStatus = "running"
+	ImportSucceeded  ImportStatus = "succeeded"
+	ImportUnchanged  ImportStatus = "unchanged"  // same manifest or same rows as the current version: nothing swapped
+	ImportFailed     ImportStatus = "failed"     // nothing stored changed
+	ImportSuperseded ImportStatus = "superseded" // was current, then replaced by a later import of its period
+)
+
+// Import records one attempt to load a billing period into the ledger.
+type Import struct {
+	ID               string           `json:"id"`
+	TenantID         valdrix.TenantID `json:"tenant_id"`
+	SourceID         string           `json:"source_id" doc:"Connection id, or local:<name> for files"`
+	BillingPeriod    valdrix.Month    `json:"billing_period,omitzero"`
+	Format           Format           `json:"format"`
+	FormatReason     string           `json:"format_reason,omitempty"`
+	Status           ImportStatus     `json:"status"`
+	ManifestID       string           `json:"manifest_id,omitempty"`
+	ManifestChecksum string           `json:"manifest_checksum,omitempty"`
+	ContentHash      string           `json:"content_hash,omitempty"`
+	Files            []string         `json:"files"`
+	RowsRead         int64            `json:"rows_read"`
+	LinesKept        int64            `json:"lines_kept"`
+	LedgerRows       int64            `json:"ledger_rows"`
+	Totals           []CategoryTotal  `json:"totals"`
+	ExportTotals     *ExportTotals    `json:"export_totals,omitempty"`
+	Error            string           `json:"error,omitempty"`
+	ErrorLocation    string           `json:"error_location,omitempty" doc:"File, row and column of a parse error"`
+	Actor            string           `json:"actor"`
+	StartedAt        time.Time        `json:"started_at"`
+	FinishedAt       *time.Time       `json:"finished_at,omitempty"`
+}
+
+// Duration is how long the import ran.
+func (i Import) Duration() time.Duration {
+	if i.FinishedAt == nil {
+		return 0
+	}
+	return i.FinishedAt.Sub(i.StartedAt)
+}
+
+// ImportFilter narrows an import listing.
+type ImportFilter struct {
+	Source        string
+	BillingPeriod valdrix.Month
+	Status        ImportStatus
+}
+
+// LedgerPeriod is the import a source's billing period currently shows.
+type LedgerPeriod struct {
+	ImportID  string
+	Version   int
+	SwappedAt time.Time
+}
+
+// ReconciliationAlert says a period's totals moved more than the tenant's
+// threshold between imports, or disagree with what the export declares.
+type ReconciliationAlert struct {
+	ID             string           `json:"id"`
+	TenantID       valdrix.TenantID `json:"tenant_id"`
+	ImportID       string           `json:"import_id"`
+	SourceID       string           `json:"source_id"`
+	BillingPeriod  valdrix.Month    `json:"billing_period"`
+	Kind           string           `json:"kind" enum:"previous_import,export_rows" doc:"What was compared"`
+	ChargeCategory string           `json:"charge_category,omitempty"`
+	Currency       string           `json:"currency,omitempty"`
+	Expected       valdrix.Decimal  `json:"expected" doc:"The earlier or declared figure"`
+	Actual         valdrix.Decimal  `json:"actual" doc:"The figure of this import"`
+	DifferencePct  valdrix.Decimal  `json:"difference_pct"`
+	ThresholdPct   valdrix.Decimal  `json:"threshold_pct"`
+	Message        string           `json:"message"`
+	CreatedAt      time.Time        `json:"created_at"`
+}
+
+// Reconciliation kinds.
+const (
+	ReconcilePrevious    = "previous_import"
+	ReconcileExportTotal = "export_rows"
+)
+
+// DefaultReconciliationThreshold is the relative change (percent) of a
+// period's totals that raises an alert.
+var DefaultReconciliationThreshold = valdrix.NewDecimal(2, 0)
+
+// Store is what importing needs from persistence. Every method takes the
+// tenant explicitly.
+type Store interface {
+	CreateImport(ctx context.Context, imp Import) error
+	UpdateImport(ctx context.Context, imp Import) error
+	GetImport(ctx context.Context, tenant valdrix.TenantID, id string) (Import, error)
+	CurrentLedgerPeriod(ctx context.Context, tenant valdrix.TenantID, source string, period valdrix.Month) (LedgerPeriod, bool, error)
+	InsertLedgerRows(ctx context.Context, tenant valdrix.TenantID, source, importID string, rows []LedgerRow) error
+	SwapLedgerPeriod(ctx context.Context, tenant valdrix.TenantID, source string, period valdrix.Month, importID string, at time.Time) (string, error)
+	DeleteLedgerImport(ctx context.Context, tenant valdrix.TenantID, importID string) (int64, error)
+	CreateReconciliationAlert(ctx context.Context, a ReconciliationAlert) error
+	ReconciliationThreshold(ctx context.Context, tenant valdrix.TenantID) (valdrix.Decimal, bool, error)
+}
+
+// ImporterConfig configures an Importer.
+type ImporterConfig struct {
+	Store  Store
+	Clock  valdrix.Clock
+	Logger *slog.Logger
+	// Registerer receives the importer's metrics; nil registers nowhere.
+	Registerer prometheus.Registerer
+	// BatchRows bounds the ledger rows written per transaction (default 20,000).
+	BatchRows int
+}
+
+// Importer loads billing periods into the ledger, replacing each period as
+// a whole, and reconciles them.
+type Importer struct {
+	store     Store
+	clock     valdrix.Clock
+	log       *slog.Logger
+	batch     int
+	lines     *prometheus.CounterVec
+	imports   *prometheus.CounterVec
+	alerts    *prometheus.CounterVec
+	durations prometheus.Histogram
+}
+
+// NewImporter returns an Importer.
+func NewImporter(cfg ImporterConfig) (*Importer, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("ingestion: Store is required")
+	}
+	im := &Importer{
+		store: cfg.Store,
+		clock: cmp.Or[valdrix.Clock](cfg.Clock, valdrix.SystemClock{}),
+		log:   cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
+		batch: cmp.Or(cfg.BatchRows, 20_000),
+		lines: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "valdrix_ingested_rows_total", Help: "Billing lines (source rows) ingested by successful imports, by provider.",
+		}, []string{"provider"}),
+		imports: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "valdrix_ingest_imports_total", Help: "Billing period imports by outcome (succeeded, unchanged, failed).",
+		}, []string{"status"}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "valdrix_reconciliation_alerts_total", Help: "Reconciliation alerts raised, by kind.",
+		}, []string{"kind"}),
+		durations: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "valdrix_ingest_duration_seconds", Help: "Duration of billing period imports.",
+			Buckets: prometheus.ExponentialBuckets(0.05, 2, 14),
+		}),
+	}
+	if cfg.Registerer != nil {
+		for _, c := range []prometheus.Collector{im.lines, im.imports, im.alerts, im.durations} {
+			if err := cfg.Registerer.Register(c); err != nil {
+				return nil, fmt.Errorf("register ingestion metrics: %w", err)
+			}
+		}
+	}
+	return im, nil
+}
+
+// ImportRequest is one billing period to import.
+type ImportRequest struct {
+	Tenant valdrix.TenantID
+	// Source names where the data comes from: a connection id, or
+	// "local:<name>" for files. A period is replaced per source.
+	Source string
+	Files  PeriodFiles
+	Format Format
+	Actor  string
+	// Read tunes the readers (progress callbacks, workers).
+	Read ReadOptions
+}
+
+// Import reads one billing period and swaps it into the ledger. An
+// unchanged manifest (same checksum as the current version) or unchanged
+// content is a no-op recorded as ImportUnchanged. A failure leaves the ledger
+// as it was and is recorded as ImportFailed with the error's location.
+func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, error) {
+	start := im.clock.Now()
+	imp := Import{
+		ID: valdrix.NewID(), TenantID: req.Tenant, SourceID: req.Source, BillingPeriod: req.Files.Period,
+		Format: req.Format, Status: ImportRunning, Actor: req.Actor, StartedAt: start, Files: []string{},
+	}
+	for _, f := range req.Files.Files {
+		imp.Files = append(imp.Files, f.Name)
+	}
+	if m := req.Files.Manifest; m != nil {
+		imp.ManifestID, imp.ManifestChecksum = m.ID, m.Checksum
+		if imp.BillingPeriod == 0 {
+			imp.BillingPeriod = m.BillingPeriod
+		}
+	}
+	if req.Source == "" {
+		return imp, valdrix.FieldError("source", "is required")
+	}
+	// An unchanged manifest: nothing to read.
+	if imp.ManifestChecksum != "" && imp.BillingPeriod != 0 {
+		if cur, ok, err := im.current(ctx, req.Tenant, req.Source, imp.BillingPeriod); err != nil {
+			return imp, err
+		} else if ok && cur.ManifestChecksum == imp.ManifestChecksum {
+			return im.finishUnchanged(ctx, imp, cur, "the manifest is unchanged")
+		}
+	}
+	if err := im.store.CreateImport(ctx, imp); err != nil {
+		return imp, err
+	}
+	opts := req.Read
+	opts.Manifest = req.Files.Manifest
+	res, err := ReadPeriod(ctx, req.Files.Files, req.Format, opts)
+	if err != nil {
+		return im.fail(ctx, imp, err)
+	}
+	imp.Format, imp.FormatReason = res.Format, res.FormatReason
+	imp.RowsRead, imp.LinesKept, imp.LedgerRows = res.RowsRead, res.LinesKept, int64(len(res.Rows))
+	imp.Totals, imp.ExportTotals = res.Totals, res.ExportTotals
+	if imp.ManifestID == "" {
+		imp.ManifestID, imp.ManifestChecksum = res.ManifestID, res.ManifestChecksum
+	}
+	if len(res.Rows) == 0 {
+		return im.fail(ctx, imp, valdrix.Errorf(valdrix.EINVALID, "The files hold no billing rows."))
+	}
+	periods := res.Periods
+	if imp.BillingPeriod == 0 && len(periods) > 0 {
+		imp.BillingPeriod = periods[0]
+	}
+	imp.ContentHash = contentHash(res.Rows)
+	if len(periods) == 1 {
+		if cur, ok, err := im.current(ctx, req.Tenant, req.Source, periods[0]); err != nil {
+			return im.fail(ctx, imp, err)
+		} else if ok && cur.ContentHash == imp.ContentHash {
+			return im.finishUnchanged(ctx, imp, cur, "the rows are identical to the current version")
+		}
+	}
+
+	// Write the rows under this import's id: invisible until swapped in.
+	for lo := 0; lo < len(res.Rows); lo += im.batch {
+		hi := min(lo+im.batch, len(res.Rows))
+		if err := im.store.InsertLedgerRows(ctx, req.Tenant, req.Source, imp.ID, res.Rows[lo:hi]); err != nil {
+			return im.fail(ctx, imp, err)
+		}
+	}
+	previous := map[valdrix.Month]Import{}
+	for _, p := range periods {
+		if cur, ok, err := im.current(ctx, req.Tenant, req.Source, p); err != nil {
+			return im.fail(ctx, imp, err)
+		} else if ok {
+			previous[p] = cur
+		}
+	}
+	now := im.clock.Now()
+	var replaced []string
+	for _, p := range periods {
+		prev, err := im.store.SwapLedgerPeriod(ctx, req.Tenant, req.Source, p, imp.ID, now)
+		if err != nil {
+			// Periods already swapped stay swapped (each is whole); the rest
+			// keep their old version.
+			return im.fail(ctx, imp, err)
+		}
+		if prev != "" && prev != imp.ID && !slices.Contains(replaced, prev) {
+			replaced = append(replaced, prev)
+		}
+	}
+	for _, prev := range replaced {
+		im.retire(ctx, req.Tenant, prev)
+	}
+	imp.Status = ImportSucceeded
+	finished := im.clock.Now()
+	imp.FinishedAt = &finished
+	if err := im.store.UpdateImport(ctx, imp); err != nil {
+		return imp, err
+	}
+	for provider, n := range linesByProvider(res.Rows) {
+		im.lines.WithLabelValues(string(provider)).Add(float64(n))
+	}
+	im.imports.WithLabelValues(string(ImportSucceeded)).Inc()
+	im.durations.Observe(finished.Sub(start).Seconds())
+	if err := im.reconcile(ctx, imp, previous); err != nil {
+		im.log.ErrorContext(ctx, "reconcile import", "tenant_id", string(req.Tenant), "import_id", imp.ID, "error", err)
+	}
+	return imp, nil
+}
+
+func (im *Importer) current(ctx context.Context, tenant valdrix.TenantID, source string, period valdrix.Month) (Import, bool, error) {
+	lp, ok, err := im.store.CurrentLedgerPeriod(ctx, tenant, source, period)
+	if err != nil || !ok {
+		return Import{}, false, err
+	}
+	imp, err := im.store.GetImport(ctx, tenant, lp.ImportID)
+	if err != nil {
+		return Import{}, false, err
+	}
+	return imp, true, nil
+}
+
+func (im *Importer) finishUnchanged(ctx context.Context, imp Import, cur Import, why string) (Import, error) {
+	now := im.clock.Now()
+	imp.Status, imp.FinishedAt, imp.Error = ImportUnchanged, &now, why
+	imp.Totals, imp.LedgerRows, imp.ContentHash = cur.Totals, cur.LedgerRows, cur.ContentHash
+	if imp.Format == "" || imp.Format == FormatAuto {
+		imp.Format = cur.Format
+	}
+	var err error
+	if _, getErr := im.store.GetImport(ctx, imp.TenantID, imp.ID); getErr == nil {
+		err = im.store.UpdateImport(ctx, imp)
+	} else {
+		err = im.store.CreateImport(ctx, imp)
+	}
+	im.imports.WithLabelValues(string(ImportUnchanged)).Inc()
+	return imp, err
+}
+
+// fail records the failure, removes any rows written, and returns err.
+func (im *Importer) fail(ctx context.Context, imp Import, cause error) (Import, error) {
+	now := im.clock.Now()
+	imp.Status, imp.FinishedAt = ImportFailed, &now
+	imp.Error = valdrix.ErrorMessage(cause)
+	if valdrix.ErrorCode(cause) == valdrix.EINTERNAL {
+		imp.Error = "internal error: " + cause.Error()
+	}
+	var pe *ParseError
+	if errors.As(cause, &pe) {
+		imp.ErrorLocation = pe.Location()
+	}
+	// The context may be what failed; clean up regardless.
+	cctx := context.WithoutCancel(ctx)
+	if _, err := im.store.DeleteLedgerImport(cctx, imp.TenantID, imp.ID); err != nil {
+		im.log.ErrorContext(ctx, "remove rows of failed import", "import_id", imp.ID, "error", err)
+	}
+	if err := im.store.UpdateImport(cctx, imp); err != nil {
+		im.log.ErrorContext(ctx, "record failed import", "import_id", imp.ID, "error", err)
+	}
+	im.imports.WithLabelValues(string(ImportFailed)).Inc()
+	return imp, cause
+}
+
+// retire marks a replaced import superseded and deletes its rows, which no
+// reader can see any more.
+func (im *Importer) retire(ctx context.Context, tenant valdrix.TenantID, id string) {
+	if _, err := im.store.DeleteLedgerImport(ctx, tenant, id); err != nil {
+		im.log.ErrorContext(ctx, "delete replaced ledger rows", "import_id", id, "error", err)
+	}
+	prev, err := im.store.GetImport(ctx, tenant, id)
+	if err != nil {
+		im.log.ErrorContext(ctx, "load replaced import", "import_id", id, "error", err)
+		return
+	}
+	prev.Status = ImportSuperseded
+	if err := im.store.UpdateImport(ctx, prev); err != nil {
+		im.log.ErrorContext(ctx, "mark import superseded", "import_id", id, "error", err)
+	}
+}
+
+// reconcile compares the import's totals with the period's previous import
+// and with the figures the export declares, raising an alert for each
+// difference above the tenant's threshold.
+func (im *Importer) reconcile(ctx context.Context, imp Import, previous map[valdrix.Month]Import) error {
+	threshold, ok, err := im.store.ReconciliationThreshold(ctx, imp.TenantID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		threshold = DefaultReconciliationThreshold
+	}
+	raise := func(a ReconciliationAlert) error {
+		a.ID, a.TenantID, a.ImportID, a.SourceID, a.ThresholdPct, a.CreatedAt = valdrix.NewID(), imp.TenantID, imp.ID, imp.SourceID, threshold, im.clock.Now()
+		if err := im.store.CreateReconciliationAlert(ctx, a); err != nil {
+			return err
+		}
+		im.alerts.WithLabelValues(a.Kind).Inc()
+		im.log.WarnContext(ctx, "reconciliation alert", "tenant_id", string(imp.TenantID), "import_id", imp.ID, "kind", a.Kind, "detail", a.Message)
+		return nil
+	}
+	var errs []error
+	if prev, ok := previous[imp.BillingPeriod]; ok && len(previous) == 1 {
+		for _, d := range compareTotals(prev.Totals, imp.Totals, threshold) {
+			d.Kind, d.BillingPeriod = ReconcilePrevious, imp.BillingPeriod
+			d.Message = fmt.Sprintf("%s %s billed cost of %s changed %s%% from the previous import (%s → %s)",
+				d.ChargeCategory, d.Currency, imp.BillingPeriod, d.DifferencePct.StringFixed(2), d.Expected, d.Actual)
+			errs = append(errs, raise(d))
+		}
+	}
+	if et := imp.ExportTotals; et != nil && et.DeclaredRows >= 0 {
+		declared, actual := valdrix.NewDecimal(et.DeclaredRows, 0), valdrix.NewDecimal(imp.RowsRead, 0)
+		if pct, over := exceeds(declared, actual, threshold); over {
+			errs = append(errs, raise(ReconciliationAlert{
+				Kind: ReconcileExportTotal, BillingPeriod: imp.BillingPeriod, Expected: declared, Actual: actual, DifferencePct: pct,
+				Message: fmt.Sprintf("the export (%s) declares %d rows but %d were read", et.Source, et.DeclaredRows, imp.RowsRead),
+			}))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// compareTotals returns an alert for each charge category and currency whose
+// billed cost moved more than threshold percent (a category that appears or
+// disappears counts as 100 %).
+func compareTotals(before, after []CategoryTotal, threshold valdrix.Decimal) []ReconciliationAlert {
+	type key struct{ cat, cur string }
+	b := map[key]valdrix.Decimal{}
+	a := map[key]valdrix.Decimal{}
+	var keys []key
+	for _, t := range before {
+		k := key{t.ChargeCategory, t.BillingCurrency}
+		b[k] = t.BilledCost
+		keys = append(keys, k)
+	}
+	for _, t := range after {
+		k := key{t.ChargeCategory, t.BillingCurrency}
+		a[k] = t.BilledCost
+		if _, ok := b[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	var out []ReconciliationAlert
+	for _, k := range keys {
+		if pct, over := exceeds(b[k], a[k], threshold); over {
+			out = append(out, ReconciliationAlert{ChargeCategory: k.cat, Currency: k.cur, Expected: b[k], Actual: a[k], DifferencePct: pct})
+		}
+	}
+	return out
+}
+
+// exceeds returns |actual − expected| / |expected| in percent and whether it
+// is above threshold. A change from zero to anything is 100 %.
+func exceeds(expected, actual, threshold valdrix.Decimal) (valdrix.Decimal, bool) {
+	diff, ok := actual.Sub(expected)
+	if !ok {
+		return valdrix.NewDecimal(100, 0), true
+	}
+	if diff < 0 {
+		diff = -diff
+	}
+	if diff == 0 {
+		return 0, false
+	}
+	base := expected
+	if base < 0 {
+		base = -base
+	}
+	if base == 0 {
+		return valdrix.NewDecimal(100, 0), true
+	}
+	pct, ok := diff.MulRatio(100*valdrix.DecimalScale, int64(base)) // percent, as a Decimal
+	if !ok {
+		return valdrix.NewDecimal(100, 0), true
+	}
+	return pct, pct > threshold
+}
+
+// contentHash fingerprints ledger rows (already in a deterministic order).
+func contentHash(rows []LedgerRow) string {
+	h := sha256.New()
+	var n [8]byte
+	w := func(s string) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	i := func(v int64) {
+		binary.LittleEndian.PutUint64(n[:], uint64(v))
+		h.Write(n[:])
+	}
+	for k := range rows {
+		r := &rows[k]
+		i(int64(r.ChargeDay))
+		i(int64(r.BillingPeriod))
+		for _, s := range [...]string{string(r.Provider), r.BillingAccountID, r.BillingAccountName, r.SubAccountID, r.SubAccountName,
+			r.ServiceName, r.ServiceCategory, r.RegionID, r.AvailabilityZone, r.ResourceID, r.ResourceName, r.ResourceType,
+			r.SkuID, r.InstanceType, r.UsageType, r.Operation, r.ChargeCategory, r.ChargeClass, r.ChargeFrequency,
+			r.PricingCategory, r.PricingUnit, r.ConsumedUnit, r.BillingCurrency, r.CommitmentDiscountID,
+			r.CommitmentDiscountStatus, r.CommitmentDiscountType, r.CapacityReservationID, r.CapacityReservationStatus,
+			r.Tags, r.Extensions} {
+			w(s)
+		}
+		for _, v := range [...]valdrix.Decimal{r.ConsumedQuantity, r.PricingQuantity, r.BilledCost, r.EffectiveCost, r.ListCost, r.ContractedCost, r.VCPUs} {
+			i(int64(v))
+		}
+		i(r.LineCount)
+		i(int64(r.Missing))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// linesByProvider sums the source lines behind rows per provider.
+func linesByProvider(rows []LedgerRow) map[valdrix.Provider]int64 {
+	out := map[valdrix.Provider]int64{}
+	for i := range rows {
+		out[rows[i].Provider] += rows[i].LineCount
+	}
+	return out
+}

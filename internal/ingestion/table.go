@@ -1,0 +1,346 @@
+package ingestion
+
+import (
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/valdrix/valdrix/internal/valdrix"
+)
+
+// The tabular readers (CSV and Parquet, every format but GCP's nested JSON)
+// share one engine. A tableSpec names the source columns a format needs: the
+// charge day, the billing period, string dimensions and decimal metrics. The
+// engine interns every dimension value to a small integer per slot and sums
+// the metrics per (day, period, dimension ids) in an aggregator keyed by a
+// fixed-size integer struct. Only when the file is done is each distinct key
+// turned back into strings and mapped to FOCUS by the format's finalize
+// function, once per group instead of once per line. The mapping must be
+// linear in the metrics (a sum of mapped lines equals the mapping of the
+// summed lines), which holds because every metric rule of every format
+// depends only on dimension values that are part of the key.
+
+const (
+	maxDims    = 32
+	maxMetrics = 12
+)
+
+// slotKind says how a dimension slot gets its value.
+type slotKind uint8
+
+const (
+	slotString    slotKind = iota // one column, its text
+	slotObject                    // one column holding a JSON object or a map; value is canonical JSON
+	slotComposite                 // many columns chosen by a matcher; value is canonical JSON of the non-empty ones
+	slotMapValue                  // the value at key mapKey in a JSON object or map column
+)
+
+// dimSpec describes one dimension slot.
+type dimSpec struct {
+	label    string   // column name shown in errors
+	names    []string // accepted header names, matched after normalising
+	kind     slotKind
+	required bool
+	mapKey   string                                    // slotMapValue: the key to read
+	match    func(header string) (key string, ok bool) // slotComposite: which columns, under which key
+	check    func(string) error                        // validates each distinct value once
+	// braceless accepts Azure's tags text without the surrounding braces.
+	braceless bool
+}
+
+// metricSpec describes one metric slot: the first candidate column with a
+// value on a row gives the row's value (COALESCE).
+type metricSpec struct {
+	label      string
+	candidates [][]string
+	// products are tried when no candidate has a value: the product of two
+	// columns (Azure's PayGPrice × Quantity).
+	products [][2][]string
+}
+
+// tableSpec is one format's view of a table.
+type tableSpec struct {
+	format   Format
+	day      dimSpec // the charge period start
+	dayAlt   []dimSpec
+	period   dimSpec // the billing period start (optional)
+	dims     []dimSpec
+	metrics  []metricSpec
+	finalize func(g *group) (LedgerRow, error)
+}
+
+// rawKey identifies one group of lines: day, period and the interned id of
+// every dimension slot.
+type rawKey struct {
+	day    valdrix.Date
+	period valdrix.Month
+	dims   [maxDims]uint32
+}
+
+// rawSums are the sums of one group.
+type rawSums struct {
+	sums    [maxMetrics]valdrix.Decimal
+	present uint16 // bit i: some line carried metric i
+	lines   int64
+}
+
+// aggregator sums metrics per rawKey. It is an open-addressing hash table
+// over the keys (linear probing, load factor at most 1/2) with a hash that
+// mixes only the dimension words a spec uses: much cheaper than a Go map
+// with 136-byte keys on the per-line path.
+type aggregator struct {
+	nd     int     // dimension slots in use
+	slots  []int32 // index of the entry, -1 when empty
+	blocks [][]aggEntry
+	n      int
+}
+
+// aggBlock is the number of entries per block: entries live in fixed-size
+// blocks so that growing never copies them or leaves half-empty capacity.
+const aggBlock = 1 << 12
+
+func (a *aggregator) entry(i int) *aggEntry { return &a.blocks[i/aggBlock][i%aggBlock] }
+
+func (a *aggregator) push(k *rawKey) int {
+	if a.n%aggBlock == 0 {
+		a.blocks = append(a.blocks, make([]aggEntry, aggBlock))
+	}
+	i := a.n
+	a.n++
+	a.entry(i).key = *k
+	return i
+}
+
+// aggEntry keeps a group's key and sums together: one line's update then
+// touches adjacent memory.
+type aggEntry struct {
+	key  rawKey
+	sums rawSums
+}
+
+func newAggregator(nd int) *aggregator {
+	a := &aggregator{nd: nd}
+	a.resize(1 << 12)
+	return a
+}
+
+func (a *aggregator) resize(n int) {
+	a.slots = make([]int32, n)
+	for i := range a.slots {
+		a.slots[i] = -1
+	}
+	mask := uint64(n - 1)
+	for i := 0; i < a.n; i++ {
+		j := a.hash(&a.entry(i).key) & mask
+		for a.slots[j] >= 0 {
+			j = (j + 1) & mask
+		}
+		a.slots[j] = int32(i)
+	}
+}
+
+func (a *aggregator) hash(k *rawKey) uint64 {
+	h := (uint64(uint32(k.day))<<32 | uint64(uint32(k.period))) * 0x9E3779B97F4A7C15
+	for i := 0; i < a.nd; i += 2 {
+		w := uint64(k.dims[i]) | uint64(k.dims[i+1])<<32
+		h = (h ^ w) * 0xff51afd7ed558ccd
+		h ^= h >> 32
+	}
+	return h
+}
+
+// len returns the number of groups.
+func (a *aggregator) len() int { return a.n }
+
+// add adds one line's metrics; it reports the metric slot that overflowed, or -1.
+func (a *aggregator) add(k *rawKey, vals *[maxMetrics]valdrix.Decimal, present uint16, lines int64, n int) int {
+	mask := uint64(len(a.slots) - 1)
+	j := a.hash(k) & mask
+	var i int32
+	for {
+		i = a.slots[j]
+		if i < 0 {
+			i = int32(a.push(k))
+			a.slots[j] = i
+			if 2*a.n > len(a.slots) {
+				a.resize(2 * len(a.slots))
+			}
+			break
+		}
+		if a.entry(int(i)).key == *k {
+			break
+		}
+		j = (j + 1) & mask
+	}
+	s := &a.entry(int(i)).sums
+	for m := 0; m < n; m++ {
+		v, ok := s.sums[m].Add(vals[m])
+		if !ok {
+			return m
+		}
+		s.sums[m] = v
+	}
+	s.present |= present
+	s.lines += lines
+	return -1
+}
+
+// merge adds b's groups into a; it reports the metric slot that
+// overflowed, or -1.
+func (a *aggregator) merge(b *aggregator, n int) int {
+	for i := 0; i < b.n; i++ {
+		e := b.entry(i)
+		if m := a.add(&e.key, &e.sums.sums, e.sums.present, e.sums.lines, n); m >= 0 {
+			return m
+		}
+	}
+	return -1
+}
+
+// interner maps the distinct values of one slot to ids; id 0 is "".
+type interner struct {
+	ids  map[string]uint32
+	strs []string
+}
+
+func newInterner() *interner { return &interner{ids: map[string]uint32{"": 0}, strs: []string{""}} }
+
+// lookup returns s's id and whether it is new. New strings are cloned, since
+// callers pass views into reused buffers.
+func (in *interner) lookup(s string) (uint32, bool) {
+	if id, ok := in.ids[s]; ok {
+		return id, false
+	}
+	s = strings.Clone(s)
+	id := uint32(len(in.strs))
+	in.strs = append(in.strs, s)
+	in.ids[s] = id
+	return id, true
+}
+
+// group is one rolled-up key as the finalize functions see it.
+type group struct {
+	spec   *tableSpec
+	day    valdrix.Date
+	period valdrix.Month
+	dims   [maxDims]string
+	sums   [maxMetrics]valdrix.Decimal
+	has    uint16
+	lines  int64
+}
+
+func (g *group) dim(i int) string { return g.dims[i] }
+
+// metric returns metric i's sum and whether any line carried it.
+func (g *group) metric(i int) (valdrix.Decimal, bool) { return g.sums[i], g.has&(1<<i) != 0 }
+
+// emit translates the aggregators' groups to ledger rows and adds them to
+// the roll-up, freeing each aggregator once it is done (aggs entries are set
+// to nil). Mapping and hashing run on two goroutines over chunks of groups;
+// the merge into the roll-up is serial.
+func emit(spec *tableSpec, aggs []*aggregator, slots []*interner, r *Rollup) error {
+	total := 0
+	for _, a := range aggs {
+		total += a.len()
+	}
+	r.Grow(total)
+	const chunk = 1 << 15
+	rows := make([]LedgerRow, min(total, chunk))
+	hashes := make([]uint64, len(rows))
+	errs := make([]error, 2)
+	for ai, a := range aggs {
+		a.slots = nil // no more lookups: free the hash index first
+		for lo := 0; lo < a.n; lo += chunk {
+			n := min(chunk, a.n-lo)
+			var wg sync.WaitGroup
+			for w := range 2 {
+				from, to := w*n/2, (w+1)*n/2
+				wg.Go(func() {
+					g := group{spec: spec}
+					for i := from; i < to; i++ {
+						e := a.entry(lo + i)
+						g.day, g.period = e.key.day, e.key.period
+						for d := range spec.dims {
+							g.dims[d] = slots[d].strs[e.key.dims[d]]
+						}
+						g.sums, g.has, g.lines = e.sums.sums, e.sums.present, e.sums.lines
+						row, err := spec.finalize(&g)
+						if err != nil {
+							errs[w] = err
+							return
+						}
+						row.ChargeDay, row.BillingPeriod, row.LineCount = g.day, g.period, g.lines
+						rows[i] = row
+						hashes[i] = r.hash(&rows[i])
+					}
+				})
+			}
+			wg.Wait()
+			if err := errors.Join(errs...); err != nil {
+				return err
+			}
+			if err := r.addHashed(rows[:n], hashes[:n]); err != nil {
+				return err
+			}
+			// Free the blocks already emitted.
+			for b := lo / aggBlock; b < (lo+n)/aggBlock; b++ {
+				a.blocks[b] = nil
+			}
+		}
+		aggs[ai] = nil
+	}
+	return nil
+}
+
+// normName normalises a header for matching: lower case letters and digits
+// only, so "lineItem/UsageType", "line_item_usage_type" and "LineItemUsageType"
+// are the same column.
+func normName(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			b.WriteByte(c)
+		case c >= 'A' && c <= 'Z':
+			b.WriteByte(c + 'a' - 'A')
+		}
+	}
+	return b.String()
+}
+
+// names normalises a list of header names.
+func names(ns ...string) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = normName(n)
+	}
+	return out
+}
+
+// setMissing turns "no line carried it" into Missing bits and zero values.
+func setMissing(row *LedgerRow, bit Missing, has bool) {
+	if !has {
+		row.Missing |= bit
+	}
+}
+
+// optional sets an optional metric of row from metric slot m of the group,
+// with its Missing bit when no line carried it.
+func (g *group) optional(row *LedgerRow, dst *valdrix.Decimal, bit Missing, m int) bool {
+	v, has := g.metric(m)
+	*dst = v
+	setMissing(row, bit, has)
+	return has
+}
+
+// setVCPUs sets row.VCPUs from text, or MissingVCPUs when it is empty or
+// not a number.
+func setVCPUs(row *LedgerRow, text string) {
+	if n, err := valdrix.ParseDecimal(text); text != "" && err == nil {
+		row.VCPUs = n
+		return
+	}
+	row.Missing |= MissingVCPUs
+}
