@@ -113,7 +113,9 @@ func (s *Simulation) Connect(ctx context.Context, core *Core, actor governance.A
 				ExportBucket: bucket, ExportPrefix: simCURPrefix, ExportRegion: "us-east-1"}})
 	}
 	if subs := accountIDs(e, valdrix.Azure); len(subs) > 0 {
-		x := cloudsim.AzureCostExport{StorageAccount: simAzureStorage, Container: simAzureContainer, Prefix: simAzurePrefix}
+		// The amortized dataset: it bills unused reservation hours (Z19).
+		x := cloudsim.AzureCostExport{StorageAccount: simAzureStorage, Container: simAzureContainer, Prefix: simAzurePrefix,
+			Dataset: cloudsim.DatasetAmortizedCost}
 		if err := s.Sim.AddAzureCostExport(x); err != nil {
 			return nil, err
 		}

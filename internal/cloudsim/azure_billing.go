@@ -98,13 +98,24 @@ type AzureCostExport struct {
 	Container      string
 	// Prefix is the export's root folder (may be empty).
 	Prefix string
-	// Name is the export's name (default "valdrix-actual").
+	// Name is the export's name (default "valdrix-actual", or
+	// "valdrix-amortized" for the amortized dataset).
 	Name string
+	// Dataset is the export type: ActualCost (default) bills reservation
+	// purchases as they are bought; AmortizedCost spreads them over the
+	// usage they cover and bills what no VM used as UnusedReservation.
+	Dataset string
 	// Months are the billing periods delivered (default BillingMonths).
 	Months []valdrix.Month
 	// RowsPerFile splits a period into several part files (default 20000).
 	RowsPerFile int
 }
+
+// Azure cost export datasets.
+const (
+	DatasetActualCost    = "ActualCost"
+	DatasetAmortizedCost = "AmortizedCost"
+)
 
 // AzureCostExportManifest returns the blob name of the manifest of month m
 // of export x (after defaults).
@@ -133,8 +144,18 @@ func (s *Sim) AddAzureCostExport(x AzureCostExport) error {
 		}
 		x.Subscription = e.Accounts[subs[0]].ID
 	}
+	switch x.Dataset {
+	case "", DatasetActualCost:
+		x.Dataset = DatasetActualCost
+	case DatasetAmortizedCost:
+	default:
+		return fmt.Errorf("cloudsim: azure export dataset %q (want %s or %s)", x.Dataset, DatasetActualCost, DatasetAmortizedCost)
+	}
 	if x.Name == "" {
 		x.Name = "valdrix-actual"
+		if x.Dataset == DatasetAmortizedCost {
+			x.Name = "valdrix-amortized"
+		}
 	}
 	if x.Months == nil {
 		x.Months = e.BillingMonths()
@@ -201,7 +222,7 @@ func (s *Sim) deliverAzureMonth(x AzureCostExport, m valdrix.Month) error {
 	}
 	start, end := m.Start().Time().Format("01/02/2006"), (m.End() - 1).Time().Format("01/02/2006")
 	var werr error
-	e.azureCostLines(m, func(l azureCostLine) {
+	e.azureCostLines(m, x.Dataset == DatasetAmortizedCost, func(l azureCostLine) {
 		if werr != nil {
 			return
 		}
@@ -263,7 +284,7 @@ func (s *Sim) deliverAzureMonth(x AzureCostExport, m valdrix.Month) error {
 		"manifestVersion": "2024-04-01", "byteCount": bytesTotal, "blobCount": len(blobs), "dataRowCount": total,
 		"exportConfig": map[string]any{
 			"exportName": x.Name, "resourceId": exportID, "dataVersion": "2023-12-01-preview", "apiVersion": "2023-07-01-preview",
-			"type": "ActualCost", "timeFrame": "Custom", "granularity": "Daily",
+			"type": x.Dataset, "timeFrame": "Custom", "granularity": "Daily",
 		},
 		"deliveryConfig": map[string]any{
 			"partitionData": true, "dataOverwriteBehavior": "OverwritePreviousReport", "fileFormat": "Csv", "compressionMode": "None",
@@ -293,8 +314,9 @@ func regionDisplay(region string) string {
 }
 
 // azureCostLines emits the estate's Azure cost lines of month m, by day,
-// subscription and resource, then the reservation purchases.
-func (e *Estate) azureCostLines(m valdrix.Month, emit func(azureCostLine)) {
+// subscription and resource, then the reservation purchases (actual cost)
+// or each day's unused reservation hours (amortized cost).
+func (e *Estate) azureCostLines(m valdrix.Month, amortized bool, emit func(azureCostLine)) {
 	accts := e.AccountsOf(valdrix.Azure)
 	for _, d := range e.billingDays(m) {
 		for _, ai := range accts {
@@ -303,11 +325,15 @@ func (e *Estate) azureCostLines(m valdrix.Month, emit func(azureCostLine)) {
 				for _, k := range Kinds(valdrix.Azure) {
 					lo, hi := c.Span(k)
 					for i := lo; i < hi; i++ {
-						e.azureResourceLines(i, d, emit)
+						e.azureResourceLines(i, d, amortized, emit)
 					}
 				}
 			}
 		}
+	}
+	if amortized {
+		e.azureUnusedReservationLines(m, emit)
+		return
 	}
 	// Reservations are bought monthly: one Purchase line on the month's
 	// first day (ActualCost shows purchases, not amortized use).
@@ -333,8 +359,35 @@ func (e *Estate) azureCostLines(m valdrix.Month, emit func(azureCostLine)) {
 	}
 }
 
-// azureResourceLines emits resource i's usage lines of day d.
-func (e *Estate) azureResourceLines(i int, d valdrix.Date, emit func(azureCostLine)) {
+// azureUnusedReservationLines emits, per day of month m, the hours of each
+// reservation that no VM used, at the reservation's hourly fee: the
+// AmortizedCost dataset's UnusedReservation charges. As in Cost
+// Management, the line names the reservation but no resource.
+func (e *Estate) azureUnusedReservationLines(m valdrix.Month, emit func(azureCostLine)) {
+	for _, d := range e.billingDays(m) {
+		for ci := range e.Commitments {
+			cm := &e.Commitments[ci]
+			if cm.Provider != valdrix.Azure || cm.Unused == 0 || d < valdrix.DateOf(cm.Start) || !d.Time().Before(cm.End) {
+				continue
+			}
+			hours := valdrix.NewDecimal(int64(cm.Unused)*24, 0)
+			cost, _ := cm.HourlyFee().MulRatio(int64(cm.Unused)*24, 1)
+			emit(azureCostLine{
+				day: d, acct: int(cm.Account), region: cm.Region, meterCategory: "Virtual Machines", meterSub: vmSeries(cm.SKU),
+				meterName: vmMeter(cm.SKU), unit: "1 Hour", consumed: "Microsoft.Capacity", family: "Compute",
+				product:  fmt.Sprintf("Reserved VM Instance, %s, %s, 1 Year", cm.SKU, regionDisplay(cm.Region)),
+				quantity: hours, price: cm.HourlyFee(), payg: azureVMHourly(cm.SKU), cost: cost,
+				chargeType: "UnusedReservation", frequency: "UsageBased", pricingModel: "Reservation",
+				reservationID: cm.ID, reservationName: "VM_RI_" + cm.SKU,
+			})
+		}
+	}
+}
+
+// azureResourceLines emits resource i's usage lines of day d; a reserved
+// VM's hours cost nothing in the actual dataset and the reservation's
+// hourly fee in the amortized one.
+func (e *Estate) azureResourceLines(i int, d valdrix.Date, amortized bool, emit func(azureCostLine)) {
 	x := &e.Resources[i]
 	if x.Kind == AzureResourceGroup || x.Kind == AzureNetworkInterface {
 		return // free
@@ -384,6 +437,10 @@ func (e *Estate) azureResourceLines(i int, d valdrix.Date, emit func(azureCostLi
 		if x.Flags&FlagReserved != 0 {
 			h.pricingModel, h.price, h.cost = "Reservation", 0, 0
 			h.reservationID, h.reservationName = e.azureReservationOf(i), "VM_RI_"+x.SKU
+			if cm := e.commitmentByID(h.reservationID); amortized && cm != nil {
+				h.price = cm.HourlyFee()
+				h.cost, _ = h.price.Mul(hours)
+			}
 		}
 		emit(h)
 	}

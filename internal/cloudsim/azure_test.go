@@ -136,6 +136,47 @@ func TestAzureExportMatchesEstate(t *testing.T) {
 	require.True(t, ok || len(e.Commitments) == 0, "reservation purchases have no resource id")
 }
 
+func TestAzureAmortizedExportBillsUnusedReservations(t *testing.T) {
+	t.Parallel()
+	s, err := New(Config{EstateConfig: EstateConfig{Seed: 5, Resources: 800, Mix: map[valdrix.Provider]float64{valdrix.Azure: 1},
+		Waste: map[Code]float64{Z19: 1}}})
+	require.NoError(t, err)
+	bad := AzureCostExport{StorageAccount: "acmecost", Container: "exports", Dataset: "Usage"}
+	require.ErrorContains(t, s.AddAzureCostExport(bad), "dataset")
+	x := AzureCostExport{StorageAccount: "acmecost", Container: "exports", Dataset: DatasetAmortizedCost}
+	require.NoError(t, s.AddAzureCostExport(x))
+	x.Name = "valdrix-amortized"
+	m := valdrix.NewMonth(2026, 10)
+	rows, man := readAzureExport(t, s, x, m)
+	require.Equal(t, DatasetAmortizedCost, man["exportConfig"].(map[string]any)["type"])
+
+	unused := map[string]valdrix.Decimal{}
+	for _, r := range rows {
+		require.NotEqual(t, "Purchase", r["ChargeType"], "the amortized dataset spreads purchases")
+		if r["ChargeType"] != "UnusedReservation" {
+			continue
+		}
+		require.Empty(t, r["ResourceId"], "an unused reservation line names no resource")
+		c, err := valdrix.ParseDecimal(r["CostInBillingCurrency"])
+		require.NoError(t, err)
+		unused[r["ReservationId"]], _ = unused[r["ReservationId"]].Add(c)
+	}
+	e := s.Estate()
+	want := 0
+	for ci := range e.Commitments {
+		cm := &e.Commitments[ci]
+		if cm.Provider != valdrix.Azure || cm.Unused == 0 {
+			require.NotContains(t, unused, cm.ID)
+			continue
+		}
+		want++
+		fee, _ := cm.HourlyFee().MulRatio(int64(cm.Unused)*int64(m.Days())*24, 1)
+		require.Equal(t, fee, unused[cm.ID], "%s: a month of %d unused units", cm.ID, cm.Unused)
+	}
+	require.Positive(t, want, "the estate has unused reservations")
+	require.Len(t, unused, want)
+}
+
 func abs(v int64) int64 {
 	if v < 0 {
 		return -v

@@ -122,7 +122,7 @@ func (e *Estate) BillingID(i int) string {
 	case valdrix.Azure:
 		return strings.ToLower(x.ID)
 	case valdrix.GCP:
-		return "//compute.googleapis.com/" + x.ID
+		return gcpGlobalName(x.ID)
 	}
 	return x.ID
 }

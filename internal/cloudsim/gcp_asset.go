@@ -100,7 +100,7 @@ func (e *Estate) gcpAsset(i int, ix *gcpCellIndex) map[string]any {
 	c := e.CellOfResource(i)
 	acct := e.Accounts[c.Account]
 	res := map[string]any{"version": "v1", "parent": "//cloudresourcemanager.googleapis.com/projects/" + acct.Number}
-	name := "//compute.googleapis.com/" + x.ID
+	name := gcpGlobalName(x.ID)
 	switch x.Kind {
 	case GCPSQLInstance:
 		name = "//cloudsql.googleapis.com/" + x.ID

@@ -203,7 +203,7 @@ func (e *Estate) gcpCommitmentRows(ci int, d valdrix.Date, emit func(*gcpBilling
 	}
 	r := gcpBillingRow{
 		serviceID: gcpComputeService, serviceDesc: "Compute Engine", day: d, project: int(cm.Account), labels: map[string]string{},
-		region: cm.Region, resourceName: cm.ID[strings.LastIndexByte(cm.ID, '/')+1:], globalName: "//compute.googleapis.com/" + cm.ID,
+		region: cm.Region, resourceName: cm.ID[strings.LastIndexByte(cm.ID, '/')+1:], globalName: cm.BillingID(),
 		unit: "seconds", pricingUnit: "hour", price: cm.HourlyFee(),
 	}
 	where := gcpRegionName(cm.Region)

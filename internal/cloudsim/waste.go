@@ -353,7 +353,7 @@ func (e *Estate) evaluate() {
 		}
 		e.truth = append(e.truth, Truth{
 			Code: cm.waste, Provider: cm.Provider, Type: cm.Type(), AccountID: e.Accounts[cm.Account].ID,
-			Region: cm.Region, ResourceID: cm.ID, BillingID: cm.ID, MonthlyCost: cm.UnusedMonthly(), Index: -1,
+			Region: cm.Region, ResourceID: cm.ID, BillingID: cm.BillingID(), MonthlyCost: cm.UnusedMonthly(), Index: -1,
 		})
 	}
 }

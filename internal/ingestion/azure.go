@@ -182,6 +182,12 @@ func finalizeAzure(g *group, amortized bool) (LedgerRow, error) {
 		switch {
 		case strings.HasPrefix(strings.ToLower(chargeType), "unused"):
 			row.CommitmentDiscountStatus = "Unused"
+			if row.ResourceID == "" {
+				// Cost Management bills unused hours to no resource: they
+				// belong to the reservation or savings plan itself.
+				row.ResourceID = row.CommitmentDiscountID
+				row.ResourceType = armResourceType(row.ResourceID)
+			}
 		case committed && row.ChargeCategory == "Usage":
 			row.CommitmentDiscountStatus = "Used"
 		}

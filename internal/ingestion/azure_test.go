@@ -64,7 +64,7 @@ func TestReadAzure(t *testing.T) {
 		require.Equal(t, ingestion.FormatAzure, res.Format)
 		require.Len(t, res.Rows, 2)
 		used, unused := res.Rows[1], res.Rows[0]
-		if used.ResourceID == "" {
+		if used.CommitmentDiscountStatus == "Unused" {
 			used, unused = unused, used
 		}
 		require.Equal(t, "EUR", used.BillingCurrency)
@@ -75,6 +75,7 @@ func TestReadAzure(t *testing.T) {
 		require.Equal(t, `{"team":"data"}`, used.Tags)
 		require.Equal(t, dec(t, "4"), used.VCPUs)
 		require.Equal(t, "Unused", unused.CommitmentDiscountStatus)
+		require.Equal(t, "sp-1", unused.ResourceID, "unused hours billed to no resource belong to the commitment")
 		require.Equal(t, "ba-1", used.BillingAccountID)
 	})
 	t.Run("legacy v1 layout", func(t *testing.T) {

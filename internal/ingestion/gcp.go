@@ -225,6 +225,11 @@ func addGCPRecord(r *GCPRecord, roll *Rollup, scratch map[string]string) error {
 		switch l.Key {
 		case "compute.googleapis.com/machine_spec":
 			line.InstanceType = l.Value
+		case "compute.googleapis.com/is_unused_reservation":
+			// The unused capacity of a reservation, billed at on-demand rates.
+			if strings.EqualFold(l.Value, "true") {
+				line.CapacityReservationID, line.CapacityReservationStatus = line.ResourceID, "Unused"
+			}
 		case "compute.googleapis.com/cores":
 			if n, err := valdrix.ParseDecimal(l.Value); err == nil {
 				line.VCPUs = n

@@ -76,6 +76,20 @@ func TestReadGCP(t *testing.T) {
 		}
 		require.Equal(t, dec(t, "1.25"), net, "Σ EffectiveCost = Σ cost + Σ credits")
 	})
+	t.Run("unused reservation", func(t *testing.T) {
+		t.Parallel()
+		line := `{"billing_account_id":"01A2B3","service":{"description":"Compute Engine"},"sku":{"description":"N2 Predefined Instance running in Americas"},` +
+			`"usage_start_time":"2024-09-10 00:00:00 UTC","project":{"id":"shop-prod"},"location":{"region":"us-central1","zone":"us-central1-a"},` +
+			`"system_labels":[{"key":"compute.googleapis.com/is_unused_reservation","value":"true"}],` +
+			`"resource":{"name":"res-1","global_name":"//compute.googleapis.com/projects/shop-prod/zones/us-central1-a/reservations/res-1"},` +
+			`"cost":2.4,"currency":"USD","invoice":{"month":"202409"},"cost_type":"regular"}` + "\n"
+		res := mustRead(t, "billing-001.json", []byte(line), ingestion.FormatGCP)
+		require.Len(t, res.Rows, 1)
+		r := res.Rows[0]
+		require.Equal(t, "Unused", r.CapacityReservationStatus)
+		require.Equal(t, r.ResourceID, r.CapacityReservationID)
+		require.Equal(t, dec(t, "2.4"), r.EffectiveCost)
+	})
 	t.Run("csv", func(t *testing.T) {
 		t.Parallel()
 		res := mustRead(t, "billing.csv", []byte(gcpCSV), ingestion.FormatGCP)

@@ -136,7 +136,7 @@ func commitmentOf(e *cloudsim.Estate, i int, kind string) string {
 	c := e.CellOfResource(i)
 	for _, cm := range e.Commitments {
 		if cm.Kind == kind && cm.SKU == e.Resources[i].SKU && cm.Region == c.Region && cm.Account == c.Account {
-			return cm.ID
+			return cm.BillingID()
 		}
 	}
 	return ""
@@ -218,17 +218,17 @@ func commitmentLines(cm *cloudsim.Commitment, t, end time.Time) []focusRow {
 	}
 	amount := mul(cm.HourlyFee(), int64(cm.Unused)*int64(end.Sub(t)/time.Hour), 1)
 	qty := valdrix.NewDecimal(int64(cm.Unused)*int64(end.Sub(t)/time.Hour), 0)
-	r := focusRow{resourceID: cm.ID, usageType: cm.SKU, unit: "1 Hour", quantity: qty, billed: amount, effective: amount}
+	r := focusRow{resourceID: cm.BillingID(), usageType: cm.SKU, unit: "1 Hour", quantity: qty, billed: amount, effective: amount}
 	switch cm.Kind {
 	case "azure_reservation":
 		r.service, r.category, r.pricing = "Virtual Machines", "Compute", "Committed"
-		r.commitmentID, r.commitmentStatus, r.commitmentType, r.billed = cm.ID, "Unused", "Reservation", 0
+		r.commitmentID, r.commitmentStatus, r.commitmentType, r.billed = cm.BillingID(), "Unused", "Reservation", 0
 	case "gcp_reservation":
 		r.service, r.category, r.pricing = "Compute Engine", "Compute", "Standard"
-		r.capacityID, r.capacity = cm.ID, "Unused"
+		r.capacityID, r.capacity = cm.BillingID(), "Unused"
 	case "gcp_cud":
 		r.service, r.category, r.pricing, r.usageType = "Compute Engine", "Compute", "Committed", "Commitment v1: Cpu for 1 Year"
-		r.commitmentID, r.commitmentStatus, r.commitmentType = cm.ID, "Unused", "Committed Use Discount"
+		r.commitmentID, r.commitmentStatus, r.commitmentType = cm.BillingID(), "Unused", "Committed Use Discount"
 	default:
 		return nil
 	}
