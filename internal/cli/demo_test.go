@@ -47,17 +47,6 @@ type findingsJSON struct {
 	} `json:"ground_truth"`
 }
 
-// requireOnlyKnownGaps fails unless every missed seeded waste item is an
-// underused GCP committed use discount (G13): a standard GCP billing export
-// does not say which part of a CUD is unused (docs/detection.md, "Known
-// gaps").
-func requireOnlyKnownGaps(t *testing.T, missed []string) {
-	t.Helper()
-	for _, m := range missed {
-		require.True(t, strings.HasPrefix(m, "G13 "), "seeded waste not found: %s", m)
-	}
-}
-
 func TestScanSim(t *testing.T) {
 	t.Parallel()
 	r := run(t, nil, "", "scan", "--sim", "--seed", "7", "--resources", "150", "-o", "json", "--data-dir", t.TempDir())
@@ -69,7 +58,8 @@ func TestScanSim(t *testing.T) {
 	require.NotNil(t, doc.GroundTruth)
 	require.Equal(t, 0, doc.GroundTruth.Extra, "nothing that is not seeded waste is reported")
 	require.InDelta(t, 1.0, doc.GroundTruth.Precision, 1e-9)
-	requireOnlyKnownGaps(t, doc.GroundTruth.Missed)
+	require.Empty(t, doc.GroundTruth.Missed, "every seeded waste item is found")
+	require.InDelta(t, 1.0, doc.GroundTruth.Recall, 1e-9)
 	require.Equal(t, len(doc.Findings), doc.Summary.ByStatus["open"])
 	providers := map[string]bool{}
 	for _, f := range doc.Findings {
@@ -135,8 +125,8 @@ func TestDemo(t *testing.T) {
 	require.Positive(t, sum.Resources)
 	open := sum.Findings.ByStatus["open"]
 	require.Positive(t, open)
-	requireOnlyKnownGaps(t, sum.GroundTruth.Missed)
-	require.Equal(t, sum.GroundTruth.Seeded, sum.GroundTruth.Found+len(sum.GroundTruth.Missed))
+	require.Empty(t, sum.GroundTruth.Missed, "every seeded waste item is found")
+	require.Equal(t, sum.GroundTruth.Seeded, sum.GroundTruth.Found)
 	require.Zero(t, sum.GroundTruth.Extra)
 	require.Len(t, sum.TopFindings, 3)
 	require.Regexp(t, `^[0-9]+\.[0-9]+$`, sum.Findings.Totals[0].MonthlySavings)

@@ -29,7 +29,8 @@ func (c *Commitment) Type() string {
 }
 
 // HourlyFee returns the commitment's charge per unit-hour in its region.
-// Reservations and CUDs cost about 62 % of on-demand (one year, no upfront);
+// Reservations cost about 62 % of on-demand (one year, no upfront), CUDs
+// 63 % (GCP's published 37 % one-year discount);
 // a capacity reservation or a GCP reservation costs on-demand.
 func (c *Commitment) HourlyFee() valdrix.Decimal {
 	var od valdrix.Decimal
@@ -44,10 +45,10 @@ func (c *Commitment) HourlyFee() valdrix.Decimal {
 		od = azureVMHourly(c.SKU)
 	case "gcp_reservation":
 		od = gcpVMHourly(c.SKU)
-	default: // gcp_cud: per vCPU-hour
-		od = usd("0.0316")
+	default: // gcp_cud: per vCPU-hour, at GCP's published 1-year discount (37 %)
+		od, _ = gcpCPUHourly.MulRatio(63, 100)
 	}
-	if c.Kind != "odcr" && c.Kind != "gcp_reservation" {
+	if c.Kind != "odcr" && c.Kind != "gcp_reservation" && c.Kind != "gcp_cud" {
 		od, _ = od.MulRatio(62, 100)
 	}
 	r, _ := od.MulRatio(c.factor, 100)
@@ -141,7 +142,10 @@ func (e *Estate) makeCommitments(r *rand.Rand) {
 					}
 				}
 				if r.Float64() < e.Config.Waste[G13] {
-					cm.Units = used + 4 + 4*r.IntN(4)
+					// At least a tenth idle: smaller shares are within the
+					// spread of GCP's published discounts (docs/rules.md G13).
+					extra := 4 + 4*r.IntN(4)
+					cm.Units = used + max(extra, (used+9)/10)
 				} else {
 					cm.Units = min(cm.Units, used)
 				}

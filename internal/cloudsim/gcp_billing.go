@@ -142,7 +142,11 @@ func (e *Estate) gcpResourceRows(i int, d valdrix.Date, cud valdrix.Decimal, emi
 			r.skuDesc = strings.ToUpper(fam) + " Predefined Instance running in " + where
 			r.systemLabels = [][2]string{{"compute.googleapis.com/machine_spec", x.SKU}, {"compute.googleapis.com/cores", itoa(vcpus(x.SKU))}}
 			if cud != 0 {
-				credit, _ := hourly.MulRatio(-int64(cud), valdrix.DecimalScale)
+				// The credit is the on-demand price of the vCPU hours the
+				// commitment covered (memory is not committed here).
+				cpu, _ := e.regional(i, gcpCPUHourly).MulRatio(int64(vcpus(x.SKU)), 1)
+				cpuDay, _ := cpu.Mul(hours)
+				credit, _ := cpuDay.MulRatio(-int64(cud), valdrix.DecimalScale)
 				r.credits = []gcpCredit{{name: "Committed use discount: CPU", id: "committed-use-discount", fullName: "Committed use discount: CPU",
 					typ: "COMMITTED_USAGE_DISCOUNT", amount: credit}}
 			}

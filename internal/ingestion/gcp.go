@@ -275,6 +275,10 @@ func addGCPRecord(r *GCPRecord, roll *Rollup, scratch map[string]string) error {
 	} else {
 		line.Missing |= MissingPricingQuantity
 	}
+	if strings.HasPrefix(line.UsageType, "Commitment v1:") || strings.HasPrefix(line.UsageType, "Commitment v2:") {
+		// A resource-based commitment's fee, billed to the commitment.
+		line.CommitmentDiscountID, line.CommitmentDiscountType, line.PricingCategory = line.ResourceID, "Committed Use Discount", "Committed"
+	}
 	if err := roll.Add(&line); err != nil {
 		return fieldErr("cost", err)
 	}

@@ -90,6 +90,20 @@ func TestReadGCP(t *testing.T) {
 		require.Equal(t, r.ResourceID, r.CapacityReservationID)
 		require.Equal(t, dec(t, "2.4"), r.EffectiveCost)
 	})
+	t.Run("commitment fee", func(t *testing.T) {
+		t.Parallel()
+		line := `{"billing_account_id":"01A2B3","service":{"description":"Compute Engine"},"sku":{"description":"Commitment v1: Cpu in Americas for 1 Year"},` +
+			`"usage_start_time":"2024-09-10 00:00:00 UTC","project":{"id":"shop-prod"},"location":{"region":"us-central1"},` +
+			`"resource":{"name":"cud-1","global_name":"//compute.googleapis.com/projects/shop-prod/regions/us-central1/commitments/cud-1"},` +
+			`"cost":4.8,"currency":"USD","invoice":{"month":"202409"},"cost_type":"regular"}` + "\n"
+		res := mustRead(t, "billing-002.json", []byte(line), ingestion.FormatGCP)
+		require.Len(t, res.Rows, 1)
+		r := res.Rows[0]
+		require.Equal(t, "Committed Use Discount", r.CommitmentDiscountType)
+		require.Equal(t, r.ResourceID, r.CommitmentDiscountID, "the fee is billed to the commitment")
+		require.Empty(t, r.CommitmentDiscountStatus, "a standard export does not say how much is used")
+		require.Equal(t, "Usage", r.ChargeCategory)
+	})
 	t.Run("csv", func(t *testing.T) {
 		t.Parallel()
 		res := mustRead(t, "billing.csv", []byte(gcpCSV), ingestion.FormatGCP)

@@ -233,7 +233,11 @@ type Ledger struct {
 	covered  map[string]bool
 	// used sums, per commitment id, the effective cost of the usage it
 	// covered in the window (rows with CommitmentDiscountStatus Used).
-	used    map[string]valdrix.Decimal
+	used map[string]valdrix.Decimal
+	// cud sums GCP committed use discount fees and credits per account,
+	// region and day of the window: a standard GCP export does not say
+	// which commitment a credit came from (see RegionalCommitments).
+	cud     map[cudKey]cudDay
 	rows    int64
 	skipped int64
 	err     error
@@ -252,13 +256,66 @@ type slot struct {
 // NewLedger returns an empty ledger for window w.
 func NewLedger(w Window) *Ledger {
 	return &Ledger{w: w, keys: map[LineKey]uint32{}, ids: newIDIndex(), covered: map[string]bool{}, strs: newStrTable(),
-		used: map[string]valdrix.Decimal{}, through: w.Start - 1, last: -1}
+		used: map[string]valdrix.Decimal{}, cud: map[cudKey]cudDay{}, through: w.Start - 1, last: -1}
+}
+
+// CUDType is the FOCUS CommitmentDiscountType of a GCP committed use
+// discount.
+const CUDType = "Committed Use Discount"
+
+type cudKey struct {
+	account, region string
+	day             valdrix.Date
+}
+
+// cudDay is a day's committed use discount fees and credits (credits are
+// negative) in one account and region.
+type cudDay struct{ fee, credit valdrix.Decimal }
+
+// addCUD counts a GCP commitment fee row (billed to the commitment) or a
+// committed use discount credit (billed to the usage it covered).
+func (l *Ledger) addCUD(row *ingestion.LedgerRow) {
+	k := cudKey{account: row.SubAccountID, region: row.RegionID, day: row.ChargeDay}
+	d := l.cud[k]
+	switch {
+	case row.ChargeCategory == "Credit":
+		d.credit, _ = d.credit.Add(row.EffectiveCost)
+	case isCUDFee(row.ChargeCategory, row.ResourceID, row.CommitmentDiscountID, row.CommitmentDiscountStatus):
+		d.fee, _ = d.fee.Add(row.EffectiveCost)
+	default:
+		return
+	}
+	l.cud[k] = d
+}
+
+// isCUDFee reports whether a GCP row is a commitment's fee as the standard
+// billing export bills it: usage billed to the commitment itself, with no
+// FOCUS commitment status (FOCUS exports bill it as a Purchase).
+func isCUDFee(category, resource, commitment, status string) bool {
+	return category == "Usage" && resource != "" && resource == commitment && status == ""
+}
+
+// RegionalCommitments sums the committed use discount fees and credits
+// (negative) billed in an account and region from day from to the end of
+// the window; false when no fee was billed there.
+func (l *Ledger) RegionalCommitments(account, region string, from valdrix.Date) (fee, credit valdrix.Decimal, ok bool) {
+	for k, d := range l.cud {
+		if k.account != account || k.region != region || k.day < from {
+			continue
+		}
+		fee, _ = fee.Add(d.fee)
+		credit, _ = credit.Add(d.credit)
+	}
+	return fee, credit, fee > 0
 }
 
 // AddRow adds a row to the resource it bills. Rows without a resource id
 // only count towards the ledger's freshness; rows outside the window are
 // counted as skipped.
 func (l *Ledger) AddRow(row *ingestion.LedgerRow) {
+	if row.CommitmentDiscountType == CUDType && row.Provider == valdrix.GCP && l.w.Contains(row.ChargeDay) {
+		l.addCUD(row)
+	}
 	if row.ResourceID == "" {
 		l.Observe(row)
 		return

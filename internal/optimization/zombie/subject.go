@@ -213,6 +213,12 @@ func (s *Subject) CommitmentUsed(id string) (valdrix.Decimal, bool) {
 	return s.scope.CommitmentUsed(s.Provider, id)
 }
 
+// RegionalCommitments returns the committed use discount fees and credits
+// (negative) billed in the subject's account and region since day from.
+func (s *Subject) RegionalCommitments(from valdrix.Date) (fee, credit valdrix.Decimal, ok bool) {
+	return s.scope.ledger.RegionalCommitments(s.AccountID, s.Region, from)
+}
+
 // SetMetrics hands the subject the metric windows fetched for its queries
 // (nil clears them).
 func (s *Subject) SetMetrics(ws []MetricWindow) {
