@@ -44,8 +44,8 @@ func (w WindowParams) window() (valdrix.Date, valdrix.Date, error) {
 
 type costsInput struct {
 	WindowParams
-	GroupBy []string `query:"group_by" explode:"false" doc:"Comma-separated dimensions: provider, billing_account, account, service, category, region, resource, resource_type, charge_category, sku, usage_type, currency, day, month, source, tag:NAME"`
-	Filter  []string `query:"filter" doc:"KEY=VALUE, repeatable; several values of one key are alternatives"`
+	GroupBy []string `query:"group_by" doc:"Comma-separated dimensions: provider, billing_account, account, service, category, region, resource, resource_type, charge_category, sku, usage_type, currency, day, month, source, tag:NAME"`
+	Filter  []string `query:"filter,explode" doc:"KEY=VALUE, repeatable; several values of one key are alternatives"`
 	Limit   int      `query:"limit" minimum:"0" maximum:"100000" default:"0" doc:"At most this many groups, largest effective cost first (0: all)"`
 }
 

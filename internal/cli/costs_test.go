@@ -102,6 +102,16 @@ func TestCostsCLIAndAPIAgree(t *testing.T) {
 	require.NoError(t, json.NewDecoder(res.Body).Decode(&fromAPI))
 	require.Equal(t, want, fromAPI.Items)
 	require.Equal(t, []string{"tag:team", "billed_cost", "effective_cost", "list_cost", "consumed_quantity", "rows"}, fromAPI.Columns)
+
+	// filter is repeatable: two values of one key are alternatives.
+	req, _ = http.NewRequest(http.MethodGet, base+"/api/v1/costs?from=2026-09-01&to=2026-09-30&group_by=tag:team&filter=tag:team=web&filter=tag:team=data", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	res2, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res2.Body.Close()
+	require.Equal(t, http.StatusOK, res2.StatusCode)
+	require.NoError(t, json.NewDecoder(res2.Body).Decode(&fromAPI))
+	require.Equal(t, want[:2], fromAPI.Items, "both filter values apply")
 }
 
 // serve runs `valdrix serve` on a free port and returns its URL.
