@@ -16,6 +16,41 @@ type jobsCmd struct {
 	Cancel jobsCancelCmd `cmd:"" help:"Cancel a job: a waiting one at once, a running one through its context; it is not retried."`
 	Retry  jobsRetryCmd  `cmd:"" help:"Run a failed, cancelled or finished job again now (or a waiting one without waiting)."`
 	Alerts jobsAlertsCmd `cmd:"" help:"List stuck-job alerts (jobs waiting or running far too long)."`
+	Plan   jobsPlanCmd   `cmd:"" help:"Run a daily spread's planner now from this process (--due-now: run today's jobs now)."`
+}
+
+type jobsPlanCmd struct {
+	output
+	Spread string `name:"spread" default:"daily_scans" help:"The daily spread to plan."`
+	DueNow bool   `name:"due-now" help:"Enqueue each item's job for today to run now instead of at its slot, with the same unique key (<item>/<day>), so the regular planner never adds a second one; today's jobs planned for later are brought forward. For catching up after an outage."`
+}
+
+func (c jobsPlanCmd) Run(rc *runCtx) error {
+	core, err := rc.core()
+	if err != nil {
+		return err
+	}
+	defer core.Close() //nolint:errcheck
+	res, err := core.Jobs.PlanWith(rc, c.Spread, jobs.PlanOpts{DueNow: c.DueNow})
+	if err != nil {
+		if valdrix.ErrorCode(err) == valdrix.ENOTFOUND {
+			return valdrix.FieldError("spread", "no daily spread named %q (spreads: %s)", c.Spread, strings.Join(core.Jobs.Spreads(), ", "))
+		}
+		return err
+	}
+	if c.json() {
+		return writeJSON(rc.env.Stdout, res)
+	}
+	when := "at their slots"
+	if res.DueNow {
+		when = "to run now"
+	}
+	fmt.Fprintf(rc.env.Stdout, "%s: %d items, %d jobs enqueued %s, %d duplicates", res.Spread, res.Items, res.Enqueued, when, res.Duplicates)
+	if res.DueNow {
+		fmt.Fprintf(rc.env.Stdout, " (%d brought forward to now)", res.BroughtForward)
+	}
+	fmt.Fprintln(rc.env.Stdout)
+	return nil
 }
 
 type jobsListCmd struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -160,53 +161,177 @@ func AddDailySpread[A Args](rt *Runtime, s DailySpread[A]) error {
 	if s.Start < 0 || s.Window < time.Minute || s.Start+s.Window > day {
 		return fmt.Errorf("jobs: daily spread %s: the window must lie within one UTC day", s.Name)
 	}
-	plan := func(ctx context.Context) error {
+	plan := func(ctx context.Context, o PlanOpts) (PlanResult, error) {
 		keys, err := s.Items(ctx)
 		if err != nil {
-			return fmt.Errorf("list the items of %s: %w", s.Name, err)
+			return PlanResult{}, fmt.Errorf("list the items of %s: %w", s.Name, err)
 		}
 		slices.Sort(keys)
 		keys = slices.Compact(keys)
 		now := rt.clock.Now()
+		today := valdrix.DateOf(now)
 		reqs := make([]Request, 0, len(keys))
 		for _, key := range keys {
+			if o.DueNow {
+				// Today's job, with the key the planner gives it, to run now.
+				reqs = append(reqs, Request{Args: s.Args(key, today), Opts: EnqueueOpts{Key: key + "/" + today.String()}})
+				continue
+			}
 			at, d := NextSlot(now, s.Name, key, s.Start, s.Window)
 			reqs = append(reqs, Request{Args: s.Args(key, d), Opts: EnqueueOpts{Key: key + "/" + d.String(), ScheduledAt: at}})
 		}
-		added := 0
+		r := PlanResult{Spread: s.Name, Items: len(keys), DueNow: o.DueNow}
+		var later []int64 // with DueNow, today's jobs already planned for a later slot
 		for batch := range slices.Chunk(reqs, 1000) {
 			res, err := rt.EnqueueMany(withPeriodic(ctx, s.Name), batch)
 			if err != nil {
-				return err
+				return r, err
 			}
-			for _, r := range res {
-				if !r.Duplicate {
-					added++
+			for _, x := range res {
+				if !x.Duplicate {
+					r.Enqueued++
+					continue
+				}
+				r.Duplicates++
+				if o.DueNow && x.State == StateScheduled {
+					later = append(later, x.ID)
 				}
 			}
 		}
-		rt.log.InfoContext(ctx, "planned daily jobs", "spread", s.Name, "items", len(keys), "enqueued", added)
-		return nil
+		if len(later) > 0 {
+			n, err := rt.bringForward(ctx, later)
+			if err != nil {
+				return r, err
+			}
+			r.BroughtForward = n
+		}
+		rt.log.InfoContext(ctx, "planned daily jobs", "spread", s.Name, "items", len(keys), "enqueued", r.Enqueued,
+			"duplicates", r.Duplicates, "due_now", o.DueNow, "brought_forward", r.BroughtForward)
+		return r, nil
 	}
 	rt.mu.Lock()
 	if _, dup := rt.spreads[s.Name]; dup {
 		rt.mu.Unlock()
 		return fmt.Errorf("jobs: daily spread %s is added twice", s.Name)
 	}
-	rt.spreads[s.Name] = plan
+	rt.spreads[s.Name] = func(ctx context.Context) error {
+		call, _ := ctx.Value(planCallKey{}).(*planCall)
+		if call == nil {
+			call = &planCall{}
+		}
+		var err error
+		call.res, err = plan(ctx, call.opts)
+		return err
+	}
 	rt.mu.Unlock()
 	return rt.AddPeriodic("plan."+s.Name, Every(rt.cfg.PlanEvery), func() Args { return planArgs{Spread: s.Name} }, true)
 }
 
+// PlanOpts adjust a run of a daily spread's planner.
+type PlanOpts struct {
+	// DueNow enqueues each item's job for today to run now instead of its
+	// next slot, with the key the planner gives it (<item>/<today>): the
+	// planner never adds a second job for today, and running it again, or
+	// from several processes, adds nothing. A job for today already planned
+	// for a later slot is brought forward to now. For catching up after an
+	// outage: items whose slot passed while no planner ran would otherwise
+	// wait for tomorrow's slot.
+	DueNow bool
+}
+
+// PlanResult reports a run of a daily spread's planner.
+type PlanResult struct {
+	Spread string `json:"spread"`
+	Items  int    `json:"items"`
+	DueNow bool   `json:"due_now"`
+	// Enqueued counts new jobs; Duplicates items whose job (same key) was
+	// already there: waiting, running or completed.
+	Enqueued   int `json:"enqueued"`
+	Duplicates int `json:"duplicates"`
+	// BroughtForward counts, with DueNow, duplicates that were scheduled
+	// for later today and now wait for a worker.
+	BroughtForward int `json:"brought_forward"`
+}
+
 // Plan runs the planner of a daily spread now (the CLI and tests use it).
 func (rt *Runtime) Plan(ctx context.Context, spread string) error {
+	_, err := rt.PlanWith(ctx, spread, PlanOpts{})
+	return err
+}
+
+// PlanWith runs the planner of a daily spread now, with options, and says
+// what it enqueued. Any process may run it, one that does not work jobs
+// too: unique keys make concurrent runs add each job once.
+func (rt *Runtime) PlanWith(ctx context.Context, spread string, o PlanOpts) (PlanResult, error) {
 	rt.mu.Lock()
 	plan := rt.spreads[spread]
 	rt.mu.Unlock()
 	if plan == nil {
-		return valdrix.Errorf(valdrix.ENOTFOUND, "No daily spread named %s.", spread)
+		return PlanResult{}, valdrix.Errorf(valdrix.ENOTFOUND, "No daily spread named %s.", spread)
 	}
-	return plan(ctx)
+	call := &planCall{opts: o}
+	err := plan(context.WithValue(ctx, planCallKey{}, call))
+	return call.res, err
+}
+
+// planCall carries PlanWith's options to a spread's planner and its result
+// back (the runtime keeps planners as functions of a context).
+type planCall struct {
+	opts PlanOpts
+	res  PlanResult
+}
+
+type planCallKey struct{}
+
+// Spreads lists the daily spreads' names.
+func (rt *Runtime) Spreads() []string {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	names := make([]string, 0, len(rt.spreads))
+	for n := range rt.spreads {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// bringForward makes the jobs ids that are still scheduled for later wait
+// for a worker now. Only scheduled jobs change: a job that meanwhile became
+// available, ran or completed is left alone, so none runs twice.
+func (rt *Runtime) bringForward(ctx context.Context, ids []int64) (int, error) {
+	fail := func(err error) (int, error) {
+		return 0, valdrix.Wrap(valdrix.EUNAVAILABLE, err, "Cannot reschedule the jobs: the database is unavailable.")
+	}
+	// "Now" is the database's clock, which River's fetch compares with.
+	if rt.cfg.Postgres != nil {
+		tag, err := rt.cfg.Postgres.Exec(ctx,
+			`UPDATE river_job SET state = 'available', scheduled_at = now() WHERE id = ANY($1) AND state = 'scheduled'`, ids)
+		if err != nil {
+			return fail(err)
+		}
+		return int(tag.RowsAffected()), nil
+	}
+	n := 0
+	for batch := range slices.Chunk(ids, 500) {
+		// datetime('now', 'subsec') is the text format River's SQLite
+		// driver stores times in.
+		q := `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec') WHERE state = 'scheduled' AND id IN (?` +
+			strings.Repeat(", ?", len(batch)-1) + `)`
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		res, err := rt.cfg.SQLite.ExecContext(ctx, q, args...)
+		if err != nil {
+			return fail(err)
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return fail(err)
+		}
+		n += int(k)
+	}
+	return n, nil
 }
 
 // The runtime's own kinds.
