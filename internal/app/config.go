@@ -75,7 +75,11 @@ func (c Config) JobTimeoutMap() (map[string]time.Duration, error) {
 		if !ok || strings.TrimSpace(kind) == "" || err != nil || dur <= 0 {
 			return nil, settingError("job-timeouts", "%q is not kind=duration (e.g. scan=10m)", kv)
 		}
-		out[strings.TrimSpace(kind)] = dur
+		kind = strings.TrimSpace(kind)
+		if !strings.Contains(kind, ".") {
+			kind = "valdrix." + kind // the short name of Valdrix's own kinds: scan, ingest, …
+		}
+		out[kind] = dur
 	}
 	return out, nil
 }

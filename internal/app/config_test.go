@@ -73,3 +73,23 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestJobTimeoutShortNames(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		kind string
+	}{
+		{"scan=10m", "valdrix.scan"},
+		{" ingest = 20m", "valdrix.ingest"},
+		{"test.kind=1m", "test.kind"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			t.Parallel()
+			m, err := app.Config{JobTimeouts: []string{tc.in}}.JobTimeoutMap()
+			require.NoError(t, err)
+			require.Len(t, m, 1)
+			require.Contains(t, m, tc.kind)
+		})
+	}
+}

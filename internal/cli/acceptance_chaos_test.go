@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/valdrix/valdrix/internal/governance"
 	"github.com/valdrix/valdrix/internal/jobs"
 	"github.com/valdrix/valdrix/internal/store/storetest"
+	"github.com/valdrix/valdrix/internal/valdrix"
 )
 
 // TestAcceptanceChaos is the chaos run of scripts/acceptance/jobs.sh: the
@@ -64,6 +66,7 @@ func TestAcceptanceChaos(t *testing.T) {
 	require.NoError(t, core.Jobs.Start(ctx))
 
 	start := time.Now()
+	today := valdrix.DateOf(core.Clock.Now()).String()
 	plan, err := core.Jobs.PlanWith(ctx, "daily_scans", jobs.PlanOpts{DueNow: true})
 	require.NoError(t, err)
 	require.Equal(t, len(conns), plan.Enqueued+plan.BroughtForward, "%+v", plan)
@@ -73,8 +76,15 @@ func TestAcceptanceChaos(t *testing.T) {
 	var scans []jobs.Info
 	deadline := time.Now().Add(jobTimeout + 30*time.Second)
 	for {
-		scans, _, err = core.Jobs.List(ctx, jobs.ListFilter{Kinds: []string{"valdrix.scan"}, Limit: 500})
+		all, _, err := core.Jobs.List(ctx, jobs.ListFilter{Kinds: []string{"valdrix.scan"}, Limit: 500})
 		require.NoError(t, err)
+		// Today's scans: the planner has also planned tomorrow's.
+		scans = scans[:0]
+		for _, j := range all {
+			if strings.HasSuffix(j.Key, "/"+today) {
+				scans = append(scans, j)
+			}
+		}
 		done := 0
 		for _, j := range scans {
 			if j.FinalizedAt != nil {
@@ -84,7 +94,18 @@ func TestAcceptanceChaos(t *testing.T) {
 		if done == len(conns) && len(scans) == len(conns) {
 			break
 		}
-		require.True(t, time.Now().Before(deadline), "scans still unfinished after %s: %d of %d", time.Since(start), done, len(scans))
+		if !time.Now().Before(deadline) {
+			for _, j := range scans {
+				t.Logf("job %d %s state %s attempt %d errors %v", j.ID, j.Key, j.State, j.Attempt, j.Errors)
+			}
+			for _, c := range conns {
+				runs, _, _ := core.Inventory.ListScans(ctx, actor, tenant.ID, c.ID, governance.Page{Limit: 3})
+				for _, r := range runs {
+					t.Logf("%s: %s %s %s stages %+v", c.Name, r.Kind, r.Status, r.Error, r.Stages)
+				}
+			}
+			t.Fatalf("scans still unfinished after %s: %d of %d", time.Since(start), done, len(scans))
+		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	wall := time.Since(start)
@@ -119,6 +140,10 @@ func TestAcceptanceChaos(t *testing.T) {
 		}
 		if run.err != "" {
 			withErrors++
+		} else {
+			// Cloud Asset Inventory is global: a GCP region that is down
+			// does not touch it.
+			require.Equal(t, valdrix.GCP, c.Provider, "connection %s met the faults but recorded no error", c.Name)
 		}
 	}
 	hits := faults.Hits(throttle)
@@ -130,5 +155,5 @@ func TestAcceptanceChaos(t *testing.T) {
 	t.Logf("figure: scans partial %d of %d, with recorded errors %d; stage errors %v; faults hit %d times (EC2 throttled %d)",
 		partial, len(conns), withErrors, stageErrors, hits, faults.Hits(throttle))
 	require.Positive(t, hits, "the faults were hit")
-	require.Equal(t, len(conns), withErrors, "every scan recorded the faults it met")
+	require.Positive(t, withErrors, "the scans recorded the faults they met")
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -244,6 +246,9 @@ func (rt *Runtime) Start(ctx context.Context) error {
 	if rt.running || !rt.cfg.Work {
 		return nil
 	}
+	if err := rt.checkTimeouts(); err != nil {
+		return err
+	}
 	// River stops its workers when the context passed to Start ends; Stop
 	// does that, so the workers outlive a request-scoped ctx.
 	if err := rt.client.Start(context.WithoutCancel(ctx)); err != nil {
@@ -293,4 +298,26 @@ func (h floorHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h floorHandler) WithGroup(name string) slog.Handler {
 	return floorHandler{h.Handler.WithGroup(name), h.floor}
+}
+
+// checkTimeouts refuses timeouts set for kinds nobody registered (a typo
+// would otherwise be ignored).
+func (rt *Runtime) checkTimeouts() error {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	var unknown, known []string
+	for name := range rt.cfg.Timeouts {
+		if rt.kinds[name] == nil {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	for name := range rt.kinds {
+		known = append(known, name)
+	}
+	slices.Sort(unknown)
+	slices.Sort(known)
+	return valdrix.FieldError("job-timeouts", "no job kind named %s (kinds: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
 }

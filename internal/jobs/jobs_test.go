@@ -393,6 +393,19 @@ func TestRegisterRules(t *testing.T) {
 	require.ErrorContains(t, err, "job-timeouts")
 }
 
+func TestTimeoutOfAnUnknownKindIsRefused(t *testing.T) {
+	t.Parallel()
+	db := openDB(t, store.SQLite)
+	cfg := config(db, true)
+	cfg.Timeouts = map[string]time.Duration{"valdrix.scna": time.Minute}
+	rt, err := jobs.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, jobs.Register(rt, jobs.Kind[sysArgs]{Work: noop[sysArgs]}))
+	err = rt.Start(t.Context())
+	require.ErrorContains(t, err, "no job kind named valdrix.scna")
+	require.Equal(t, "job-timeouts", valdrix.ErrorField(err))
+}
+
 func TestExponential(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
