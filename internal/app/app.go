@@ -162,7 +162,8 @@ func OpenCore(ctx context.Context, cfg Config, log *slog.Logger, opts Options) (
 		_ = db.Close()
 		return nil, err
 	}
-	c.Scan, err = scan.New(scan.Config{Inventory: c.Inventory, Importer: c.Importer, Adapters: c.Adapters, Clock: clock, Logger: log})
+	c.Scan, err = scan.New(scan.Config{Inventory: c.Inventory, Importer: c.Importer, Adapters: c.Adapters, Clock: clock, Logger: log,
+		StaleAfter: cfg.JobRescueAfter})
 	if err != nil {
 		_ = db.Close()
 		return nil, err

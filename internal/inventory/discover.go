@@ -209,6 +209,18 @@ func (s *Service) CountResources(ctx context.Context, actor governance.Actor, te
 	return s.store.CountResources(ctx, tenant, connection)
 }
 
+// ScanInterrupted is the error of a scan record whose process stopped
+// before it finished (killed, out of memory): InterruptStale sets it.
+const ScanInterrupted = "interrupted: the process running this scan stopped before it finished"
+
+// InterruptStale marks the connection's scans still recorded as running
+// that began before `before` failed: a scan that old cannot be running
+// (its job's timeout has passed), so its process died. The scan runner
+// calls it before it starts a scan.
+func (s *Service) InterruptStale(ctx context.Context, tenant valdrix.TenantID, connection string, before time.Time) (int64, error) {
+	return s.store.InterruptScans(ctx, tenant, connection, before, s.now(), ScanInterrupted)
+}
+
 // BeginRun records the start of a full scan (kind "scan") of a connection.
 func (s *Service) BeginRun(ctx context.Context, tenant valdrix.TenantID, connection string) (Scan, error) {
 	sc := Scan{ID: valdrix.NewID(), TenantID: tenant, ConnectionID: connection, Kind: "scan", Status: ScanRunning, StartedAt: s.now()}

@@ -28,6 +28,10 @@ type Store interface {
 
 	CreateScan(ctx context.Context, s Scan) error
 	UpdateScan(ctx context.Context, s Scan) error
+	// InterruptScans marks the connection's scans still running that began
+	// before `before` failed with reason, finished at `at`; it returns how
+	// many.
+	InterruptScans(ctx context.Context, tenant valdrix.TenantID, connection string, before, at time.Time, reason string) (int64, error)
 	GetScan(ctx context.Context, tenant valdrix.TenantID, id string) (Scan, error)
 	ListScans(ctx context.Context, tenant valdrix.TenantID, connection string, page governance.Page) ([]Scan, string, error)
 

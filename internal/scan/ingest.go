@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/valdrix/valdrix/internal/cloud"
 	"github.com/valdrix/valdrix/internal/governance"
@@ -26,6 +27,11 @@ type Config struct {
 	// TempDir holds downloaded exports while they are imported (default
 	// the OS temporary directory).
 	TempDir string
+	// StaleAfter is how long after its start a scan recorded as running
+	// is known to be dead (its job's timeout has long passed): the next
+	// scan of the connection marks it interrupted. Default one hour, the
+	// job runtime's default rescue delay.
+	StaleAfter time.Duration
 }
 
 // Runner runs the pipeline for one connection at a time.
@@ -38,6 +44,7 @@ type Runner struct {
 	tmp      string
 	detector Detector
 	metrics  Metrics
+	stale    time.Duration
 }
 
 // New returns a Runner.
@@ -49,7 +56,7 @@ func New(cfg Config) (*Runner, error) {
 		inv: cfg.Inventory, importer: cfg.Importer, adapters: cfg.Adapters,
 		clock: cmp.Or[valdrix.Clock](cfg.Clock, valdrix.SystemClock{}),
 		log:   cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
-		tmp:   cfg.TempDir,
+		tmp:   cfg.TempDir, stale: cmp.Or(cfg.StaleAfter, time.Hour),
 	}, nil
 }
 

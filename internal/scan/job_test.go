@@ -14,6 +14,7 @@ import (
 	"github.com/valdrix/valdrix/internal/optimization"
 	"github.com/valdrix/valdrix/internal/scan"
 	"github.com/valdrix/valdrix/internal/store/storetest"
+	"github.com/valdrix/valdrix/internal/valdrix"
 )
 
 // TestScanJob runs a scan through the job runtime: asking twice gives one
@@ -41,6 +42,10 @@ func TestScanJob(t *testing.T) {
 			t.Cleanup(func() { _ = rt.Stop(context.Background()) })
 
 			now := b.sim.Estate().Now
+			// A discovery whose process was killed two hours ago.
+			dead := inventory.Scan{ID: valdrix.NewID(), TenantID: b.tenant, ConnectionID: b.conn.ID, Kind: "discover",
+				Status: inventory.ScanRunning, StartedAt: now.Add(-2 * time.Hour)}
+			require.NoError(t, b.db.CreateScan(ctx, dead))
 			first, err := scan.Enqueue(ctx, rt, b.tenant, b.conn.ID, now)
 			require.NoError(t, err)
 			second, err := scan.Enqueue(ctx, rt, b.tenant, b.conn.ID, now)
@@ -68,6 +73,10 @@ func TestScanJob(t *testing.T) {
 				}
 			}
 			require.NotNil(t, run, "the scan is recorded")
+			gotDead, err := b.db.GetScan(ctx, b.tenant, dead.ID)
+			require.NoError(t, err)
+			require.Equal(t, inventory.ScanFailed, gotDead.Status, "a scan left running by a dead process is marked")
+			require.Equal(t, inventory.ScanInterrupted, gotDead.Error)
 			require.Equal(t, inventory.ScanSucceeded, run.Status, run.Error)
 			names := []string{}
 			for _, st := range run.Stages {

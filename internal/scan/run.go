@@ -42,6 +42,12 @@ func (r *Runner) Run(ctx context.Context, actor governance.Actor, tenant valdrix
 	if err != nil {
 		return inventory.Scan{}, err
 	}
+	if n, err := r.inv.InterruptStale(ctx, tenant, connection, r.clock.Now().Add(-r.stale)); err != nil {
+		return inventory.Scan{}, err
+	} else if n > 0 {
+		r.log.WarnContext(ctx, "scans left running by a stopped process marked interrupted", "tenant_id", string(tenant),
+			"connection_id", connection, "scans", n)
+	}
 	run, err := r.inv.BeginRun(ctx, tenant, connection)
 	if err != nil {
 		return inventory.Scan{}, err

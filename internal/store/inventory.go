@@ -217,6 +217,20 @@ func (db *DB) CreateScan(ctx context.Context, sc inventory.Scan) error {
 	})
 }
 
+// InterruptScans marks the connection's running scans that began before
+// `before` failed with reason.
+func (db *DB) InterruptScans(ctx context.Context, tenant valdrix.TenantID, connection string, before, at time.Time, reason string) (int64, error) {
+	var n int64
+	err := db.tenantWrite(ctx, tenant, func(ctx context.Context, s *scope) error {
+		var err error
+		n, err = s.exec(ctx, `UPDATE scans SET status = $1, finished_at = $2, error = $3
+			WHERE tenant_id = $4 AND connection_id = $5 AND status = $6 AND started_at < $7`,
+			string(inventory.ScanFailed), at.UTC(), reason, string(tenant), connection, string(inventory.ScanRunning), before.UTC())
+		return db.translate(err, "Scan")
+	})
+	return n, err
+}
+
 // UpdateScan rewrites a scan.
 func (db *DB) UpdateScan(ctx context.Context, sc inventory.Scan) error {
 	args, err := scanArgs(sc)

@@ -170,6 +170,32 @@ func exerciseResources(t *testing.T, open Opener) {
 	require.NoError(t, err)
 	require.Len(t, scans, 1)
 
+	// A scan left running by a process that died is marked interrupted;
+	// newer running scans and finished ones are left alone, and another
+	// tenant cannot touch it.
+	stale := inventory.Scan{ID: valdrix.NewID(), TenantID: a.ID, ConnectionID: c.ID, Kind: "scan", Status: inventory.ScanRunning, StartedAt: T0}
+	fresh := inventory.Scan{ID: valdrix.NewID(), TenantID: a.ID, ConnectionID: c.ID, Kind: "scan", Status: inventory.ScanRunning, StartedAt: T0.Add(2 * time.Hour)}
+	require.NoError(t, db.CreateScan(ctx, stale))
+	require.NoError(t, db.CreateScan(ctx, fresh))
+	n, err = db.InterruptScans(ctx, b.ID, c.ID, T0.Add(time.Hour), T0.Add(3*time.Hour), "interrupted")
+	require.NoError(t, err)
+	require.Zero(t, n, "B cannot interrupt A's scans")
+	n, err = db.InterruptScans(ctx, a.ID, c.ID, T0.Add(time.Hour), T0.Add(3*time.Hour), "interrupted")
+	require.NoError(t, err)
+	require.Equal(t, int64(1), n)
+	got, err := db.GetScan(ctx, a.ID, stale.ID)
+	require.NoError(t, err)
+	require.Equal(t, inventory.ScanFailed, got.Status)
+	require.Equal(t, "interrupted", got.Error)
+	require.NotNil(t, got.FinishedAt)
+	require.True(t, T0.Add(3*time.Hour).Equal(*got.FinishedAt))
+	got, err = db.GetScan(ctx, a.ID, fresh.ID)
+	require.NoError(t, err)
+	require.Equal(t, inventory.ScanRunning, got.Status)
+	got, err = db.GetScan(ctx, a.ID, scan.ID)
+	require.NoError(t, err)
+	require.Equal(t, inventory.ScanPartial, got.Status, "a finished scan is left as it was")
+
 	// Tenant B sees nothing.
 	rs, _, err := db.ListResources(ctx, b.ID, inventory.ResourceFilter{}, governance.Page{Limit: 10})
 	require.NoError(t, err)
