@@ -75,6 +75,8 @@ func TestAcceptanceChaos(t *testing.T) {
 	// is finalized.
 	var scans []jobs.Info
 	deadline := time.Now().Add(jobTimeout + 30*time.Second)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
 	for {
 		all, _, err := core.Jobs.List(ctx, jobs.ListFilter{Kinds: []string{"valdrix.scan"}, Limit: 500})
 		require.NoError(t, err)
@@ -106,7 +108,7 @@ func TestAcceptanceChaos(t *testing.T) {
 			}
 			t.Fatalf("scans still unfinished after %s: %d of %d", time.Since(start), done, len(scans))
 		}
-		time.Sleep(200 * time.Millisecond)
+		<-tick.C
 	}
 	wall := time.Since(start)
 	var longest time.Duration

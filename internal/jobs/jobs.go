@@ -303,21 +303,15 @@ func (h floorHandler) WithGroup(name string) slog.Handler {
 // checkTimeouts refuses timeouts set for kinds nobody registered (a typo
 // would otherwise be ignored).
 func (rt *Runtime) checkTimeouts() error {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	var unknown, known []string
-	for name := range rt.cfg.Timeouts {
-		if rt.kinds[name] == nil {
+	known := rt.kindNames()
+	var unknown []string
+	for _, name := range sortedNames(rt.cfg.Timeouts) {
+		if !slices.Contains(known, name) {
 			unknown = append(unknown, name)
 		}
 	}
 	if len(unknown) == 0 {
 		return nil
 	}
-	for name := range rt.kinds {
-		known = append(known, name)
-	}
-	slices.Sort(unknown)
-	slices.Sort(known)
 	return valdrix.FieldError("job-timeouts", "no job kind named %s (kinds: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
 }

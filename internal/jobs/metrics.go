@@ -238,8 +238,13 @@ func scanCounts(rows countRows, add func(kind, state string, n int)) error {
 func (rt *Runtime) kindNames() []string {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	out := make([]string, 0, len(rt.kinds))
-	for k := range rt.kinds {
+	return sortedNames(rt.kinds)
+}
+
+// sortedNames returns a map's keys in order.
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
 		out = append(out, k)
 	}
 	slices.Sort(out)

@@ -287,12 +287,7 @@ type planCallKey struct{}
 func (rt *Runtime) Spreads() []string {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	names := make([]string, 0, len(rt.spreads))
-	for n := range rt.spreads {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
+	return sortedNames(rt.spreads)
 }
 
 // bringForward makes the jobs ids that are still scheduled for later wait
