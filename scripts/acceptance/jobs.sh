@@ -390,7 +390,7 @@ run_tenants() {
 		fig "peak RSS ${names[$i]}" "$(peak_rss "${pids[$i]}")"
 	done
 	fig "scan jobs discarded or cancelled (errors)" "$(scan_count "state IN ('discarded', 'cancelled')")"
-	fig "scan jobs with an error recorded" "$(scan_count "jsonb_array_length(coalesce(errors, '[]'::jsonb)) > 0")"
+	fig "scan jobs with an error recorded" "$(scan_count "coalesce(array_length(errors, 1), 0) > 0")"
 	checks "$TENANTS"
 	cleanup
 }
