@@ -124,7 +124,7 @@ type Runtime struct {
 
 	mu      sync.Mutex // guards what follows; never held while calling River
 	kinds   map[string]*kindInfo
-	spreads map[string]func(ctx context.Context) error
+	spreads map[string]planFunc
 	queues  map[string]bool
 	started bool // registration is closed
 }
@@ -161,7 +161,7 @@ func New(cfg Config) (*Runtime, error) {
 		clock:   cmp.Or[valdrix.Clock](cfg.Clock, valdrix.SystemClock{}),
 		workers: river.NewWorkers(),
 		kinds:   map[string]*kindInfo{},
-		spreads: map[string]func(context.Context) error{},
+		spreads: map[string]planFunc{},
 		queues:  map[string]bool{},
 	}
 	tp := cfg.Tracer

@@ -214,15 +214,7 @@ func AddDailySpread[A Args](rt *Runtime, s DailySpread[A]) error {
 		rt.mu.Unlock()
 		return fmt.Errorf("jobs: daily spread %s is added twice", s.Name)
 	}
-	rt.spreads[s.Name] = func(ctx context.Context) error {
-		call, _ := ctx.Value(planCallKey{}).(*planCall)
-		if call == nil {
-			call = &planCall{}
-		}
-		var err error
-		call.res, err = plan(ctx, call.opts)
-		return err
-	}
+	rt.spreads[s.Name] = plan
 	rt.mu.Unlock()
 	return rt.AddPeriodic("plan."+s.Name, Every(rt.cfg.PlanEvery), func() Args { return planArgs{Spread: s.Name} }, true)
 }
@@ -269,19 +261,11 @@ func (rt *Runtime) PlanWith(ctx context.Context, spread string, o PlanOpts) (Pla
 	if plan == nil {
 		return PlanResult{}, valdrix.Errorf(valdrix.ENOTFOUND, "No daily spread named %s.", spread)
 	}
-	call := &planCall{opts: o}
-	err := plan(context.WithValue(ctx, planCallKey{}, call))
-	return call.res, err
+	return plan(ctx, o)
 }
 
-// planCall carries PlanWith's options to a spread's planner and its result
-// back (the runtime keeps planners as functions of a context).
-type planCall struct {
-	opts PlanOpts
-	res  PlanResult
-}
-
-type planCallKey struct{}
+// planFunc is a daily spread's planner.
+type planFunc func(ctx context.Context, o PlanOpts) (PlanResult, error)
 
 // Spreads lists the daily spreads' names.
 func (rt *Runtime) Spreads() []string {
