@@ -226,14 +226,14 @@ func printDemo(w io.Writer, s demoSummary, temp bool) {
 	kg := "unknown"
 	if len(s.Summary.Totals) > 0 {
 		t := s.Summary.Totals[0]
-		money = fmt.Sprintf("$%s/month of savings (on $%s/month of cost)", t.MonthlySavings.StringFixed(2), t.MonthlyCost.StringFixed(2))
+		money = fmt.Sprintf("$%s/month of savings (on $%s/month of cost)", thousands(t.MonthlySavings.StringFixed(2)), thousands(t.MonthlyCost.StringFixed(2)))
 		kg = t.KgCO2ePerMonth.StringFixed(1)
 	}
 	fmt.Fprintf(w, "\nValdrix demo ready in %.1f s.\n\n", s.Seconds)
 	fmt.Fprintf(w, "Valdrix connected %d simulated accounts across %s, inventoried %d resources from their APIs, imported their billing exports "+
 		"and found %d pieces of waste worth %s and %s kgCO2e/month, each priced from the resource's own billed cost. "+
 		"It found %d of the simulator's %d seeded waste items (%d findings were not seeded); %d scans failed.\n",
-		s.Connections, strings.ToUpper(strings.Join(s.ProvidersRun, ", ")), s.Resources, open, money, kg,
+		s.Connections, providerNames(s.ProvidersRun), s.Resources, open, money, kg,
 		s.GroundTruth.Found, s.GroundTruth.Seeded, s.GroundTruth.Extra, s.ScansFailed)
 	if len(s.TopFindings) > 0 {
 		fmt.Fprintln(w, "\nLargest:")
@@ -263,4 +263,35 @@ func randomPassword() string {
 	b := make([]byte, 10)
 	_, _ = rand.Read(b)
 	return "demo-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// thousands groups the digits of a decimal's whole part: "5118.07" →
+// "5,118.07".
+func thousands(s string) string {
+	whole, frac, _ := strings.Cut(s, ".")
+	sign := ""
+	if strings.HasPrefix(whole, "-") {
+		sign, whole = "-", whole[1:]
+	}
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if frac != "" {
+		return sign + b.String() + "." + frac
+	}
+	return sign + b.String()
+}
+
+// providerNames lists providers as people write them: "AWS, Azure, GCP".
+func providerNames(ps []string) string {
+	names := map[string]string{"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = cmpOr(names[p], p)
+	}
+	return strings.Join(out, ", ")
 }
