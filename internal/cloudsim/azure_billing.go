@@ -436,8 +436,9 @@ func (e *Estate) azureResourceLines(i int, d valdrix.Date, amortized bool, emit 
 		h.unit, h.quantity, h.price, h.payg, h.cost = "1 Hour", hours, rate, rate, hourly
 		if x.Flags&FlagReserved != 0 {
 			h.pricingModel, h.price, h.cost = "Reservation", 0, 0
-			h.reservationID, h.reservationName = e.azureReservationOf(i), "VM_RI_"+x.SKU
-			if cm := e.commitmentByID(h.reservationID); amortized && cm != nil {
+			cm, id := e.azureReservationOf(i)
+			h.reservationID, h.reservationName = id, "VM_RI_"+x.SKU
+			if amortized && cm != nil {
 				h.price = cm.HourlyFee()
 				h.cost, _ = h.price.Mul(hours)
 			}
@@ -458,16 +459,17 @@ func (e *Estate) azureResourceLines(i int, d valdrix.Date, amortized bool, emit 
 }
 
 // azureReservationOf returns the reservation covering reserved resource i
-// (its cell's VM reservation, or a SQL reserved capacity id).
-func (e *Estate) azureReservationOf(i int) string {
+// and its id: its cell's VM reservation, or (nil and) a SQL reserved
+// capacity id, which the estate does not model as a commitment.
+func (e *Estate) azureReservationOf(i int) (*Commitment, string) {
 	x := &e.Resources[i]
 	for ci := range e.Commitments {
 		cm := &e.Commitments[ci]
 		if cm.Provider == valdrix.Azure && int(cm.Account) == int(e.CellOfResource(i).Account) && cm.Region == e.CellOfResource(i).Region && cm.SKU == x.SKU {
-			return cm.ID
+			return cm, cm.ID
 		}
 	}
-	return fmt.Sprintf("/providers/Microsoft.Capacity/reservationOrders/%s/reservations/%s", guid(newRand("sqlro:"+x.ID)), guid(newRand("sqlr:"+x.ID)))
+	return nil, fmt.Sprintf("/providers/Microsoft.Capacity/reservationOrders/%s/reservations/%s", guid(newRand("sqlro:"+x.ID)), guid(newRand("sqlr:"+x.ID)))
 }
 
 // vmSeries returns a VM size's meter subcategory ("Dsv3 Series").

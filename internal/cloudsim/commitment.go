@@ -215,16 +215,6 @@ func (e *Estate) cover(cm *Commitment, lo, hi int, unused bool, running string, 
 // CommitmentStart returns when commitment ci began.
 func (e *Estate) CommitmentStart(ci int) time.Time { return e.Commitments[ci].Start }
 
-// commitmentByID returns the commitment with this id, or nil.
-func (e *Estate) commitmentByID(id string) *Commitment {
-	for ci := range e.Commitments {
-		if e.Commitments[ci].ID == id {
-			return &e.Commitments[ci]
-		}
-	}
-	return nil
-}
-
 // BillingID returns the commitment's id in billing exports: GCP names it
 // by its full resource name (resource.global_name).
 func (c *Commitment) BillingID() string {

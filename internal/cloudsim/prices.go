@@ -19,7 +19,7 @@ const hoursPerMonth = 730
 
 // gcpCPUHourly is the on-demand price of a vCPU hour of a general-purpose
 // GCP VM (us-central1), which resource-based commitments cover.
-var gcpCPUHourly = usd("0.0316")
+const gcpCPUHourly valdrix.Decimal = 31_600_000 // $0.0316
 
 func usd(s string) valdrix.Decimal {
 	d, err := valdrix.ParseDecimal(s)

@@ -14,6 +14,10 @@ import (
 	"github.com/valdrix/valdrix/internal/valdrix"
 )
 
+// CommitmentTypeCUD is the FOCUS CommitmentDiscountType of a GCP committed
+// use discount: its fee rows and the credits it gives.
+const CommitmentTypeCUD = "Committed Use Discount"
+
 // GCPRecord is one row of the GCP Cloud Billing export to BigQuery, standard
 // (gcp_billing_export_v1_*) or resource-level (gcp_billing_export_resource_v1_*,
 // which adds Resource and Price). Field tags name the BigQuery columns, so a
@@ -277,7 +281,7 @@ func addGCPRecord(r *GCPRecord, roll *Rollup, scratch map[string]string) error {
 	}
 	if strings.HasPrefix(line.UsageType, "Commitment v1:") || strings.HasPrefix(line.UsageType, "Commitment v2:") {
 		// A resource-based commitment's fee, billed to the commitment.
-		line.CommitmentDiscountID, line.CommitmentDiscountType, line.PricingCategory = line.ResourceID, "Committed Use Discount", "Committed"
+		line.CommitmentDiscountID, line.CommitmentDiscountType, line.PricingCategory = line.ResourceID, CommitmentTypeCUD, "Committed"
 	}
 	if err := roll.Add(&line); err != nil {
 		return fieldErr("cost", err)
@@ -296,7 +300,7 @@ func addGCPRecord(r *GCPRecord, roll *Rollup, scratch map[string]string) error {
 		cl.Missing = (line.Missing & MissingVCPUs) | MissingConsumedQuantity | MissingPricingQuantity
 		cl.Extensions = canonicalStrings(map[string]string{"x_CreditType": c.Type, "x_CreditName": c.Name})
 		if strings.HasPrefix(c.Type, "COMMITTED_USAGE_DISCOUNT") {
-			cl.CommitmentDiscountID, cl.CommitmentDiscountType, cl.CommitmentDiscountStatus = c.ID, "Committed Use Discount", "Used"
+			cl.CommitmentDiscountID, cl.CommitmentDiscountType, cl.CommitmentDiscountStatus = c.ID, CommitmentTypeCUD, "Used"
 		}
 		if err := roll.Add(&cl); err != nil {
 			return fieldErr("credits["+strconv.Itoa(i)+"].amount", err)

@@ -76,34 +76,40 @@ func TestReadGCP(t *testing.T) {
 		}
 		require.Equal(t, dec(t, "1.25"), net, "Σ EffectiveCost = Σ cost + Σ credits")
 	})
-	t.Run("unused reservation", func(t *testing.T) {
-		t.Parallel()
-		line := `{"billing_account_id":"01A2B3","service":{"description":"Compute Engine"},"sku":{"description":"N2 Predefined Instance running in Americas"},` +
-			`"usage_start_time":"2024-09-10 00:00:00 UTC","project":{"id":"shop-prod"},"location":{"region":"us-central1","zone":"us-central1-a"},` +
-			`"system_labels":[{"key":"compute.googleapis.com/is_unused_reservation","value":"true"}],` +
-			`"resource":{"name":"res-1","global_name":"//compute.googleapis.com/projects/shop-prod/zones/us-central1-a/reservations/res-1"},` +
-			`"cost":2.4,"currency":"USD","invoice":{"month":"202409"},"cost_type":"regular"}` + "\n"
-		res := mustRead(t, "billing-001.json", []byte(line), ingestion.FormatGCP)
-		require.Len(t, res.Rows, 1)
-		r := res.Rows[0]
-		require.Equal(t, "Unused", r.CapacityReservationStatus)
-		require.Equal(t, r.ResourceID, r.CapacityReservationID)
-		require.Equal(t, dec(t, "2.4"), r.EffectiveCost)
-	})
-	t.Run("commitment fee", func(t *testing.T) {
-		t.Parallel()
-		line := `{"billing_account_id":"01A2B3","service":{"description":"Compute Engine"},"sku":{"description":"Commitment v1: Cpu in Americas for 1 Year"},` +
-			`"usage_start_time":"2024-09-10 00:00:00 UTC","project":{"id":"shop-prod"},"location":{"region":"us-central1"},` +
-			`"resource":{"name":"cud-1","global_name":"//compute.googleapis.com/projects/shop-prod/regions/us-central1/commitments/cud-1"},` +
-			`"cost":4.8,"currency":"USD","invoice":{"month":"202409"},"cost_type":"regular"}` + "\n"
-		res := mustRead(t, "billing-002.json", []byte(line), ingestion.FormatGCP)
-		require.Len(t, res.Rows, 1)
-		r := res.Rows[0]
-		require.Equal(t, "Committed Use Discount", r.CommitmentDiscountType)
-		require.Equal(t, r.ResourceID, r.CommitmentDiscountID, "the fee is billed to the commitment")
-		require.Empty(t, r.CommitmentDiscountStatus, "a standard export does not say how much is used")
-		require.Equal(t, "Usage", r.ChargeCategory)
-	})
+	// One compute row each: what its SKU and system labels make of it.
+	for _, tc := range []struct {
+		name, sku, labels, resource string
+		check                       func(t *testing.T, r ingestion.LedgerRow)
+	}{
+		{"unused reservation", "N2 Predefined Instance running in Americas",
+			`[{"key":"compute.googleapis.com/is_unused_reservation","value":"true"}]`, "zones/us-central1-a/reservations/res-1",
+			func(t *testing.T, r ingestion.LedgerRow) {
+				require.Equal(t, "Unused", r.CapacityReservationStatus)
+				require.Equal(t, r.ResourceID, r.CapacityReservationID)
+				require.Empty(t, r.CommitmentDiscountType)
+			}},
+		{"commitment fee", "Commitment v1: Cpu in Americas for 1 Year", `[]`, "regions/us-central1/commitments/cud-1",
+			func(t *testing.T, r ingestion.LedgerRow) {
+				require.Equal(t, ingestion.CommitmentTypeCUD, r.CommitmentDiscountType)
+				require.Equal(t, r.ResourceID, r.CommitmentDiscountID, "the fee is billed to the commitment")
+				require.Empty(t, r.CommitmentDiscountStatus, "a standard export does not say how much is used")
+				require.Empty(t, r.CapacityReservationStatus)
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			line := `{"billing_account_id":"01A2B3","service":{"description":"Compute Engine"},"sku":{"description":"` + tc.sku + `"},` +
+				`"usage_start_time":"2024-09-10 00:00:00 UTC","project":{"id":"shop-prod"},"location":{"region":"us-central1"},` +
+				`"system_labels":` + tc.labels + `,"resource":{"global_name":"//compute.googleapis.com/projects/shop-prod/` + tc.resource + `"},` +
+				`"cost":2.4,"currency":"USD","invoice":{"month":"202409"},"cost_type":"regular"}` + "\n"
+			res := mustRead(t, "billing-001.json", []byte(line), ingestion.FormatGCP)
+			require.Len(t, res.Rows, 1)
+			r := res.Rows[0]
+			require.Equal(t, "Usage", r.ChargeCategory)
+			require.Equal(t, dec(t, "2.4"), r.EffectiveCost)
+			tc.check(t, r)
+		})
+	}
 	t.Run("csv", func(t *testing.T) {
 		t.Parallel()
 		res := mustRead(t, "billing.csv", []byte(gcpCSV), ingestion.FormatGCP)

@@ -177,7 +177,7 @@ func New(cfg Config) (*Runtime, error) {
 
 	rc := &river.Config{
 		ID:                          cfg.ID,
-		Logger:                      slog.New(floorHandler{rt.log.Handler().WithAttrs([]slog.Attr{slog.String("component", "river")}), slog.LevelWarn}),
+		Logger:                      RiverLogger(rt.log),
 		Workers:                     rt.workers,
 		JobTimeout:                  rt.defaultTimeout(),
 		MaxAttempts:                 DefaultMaxAttempts,
@@ -281,8 +281,14 @@ func (rt *Runtime) Stop(ctx context.Context) error {
 	return nil
 }
 
-// floorHandler drops records below a level (River logs routine events at
-// info; Valdrix logs each job itself).
+// RiverLogger is the logger to hand River (its client, its migrator): only
+// its warnings and errors, tagged component=river. River logs routine
+// events at info; Valdrix logs each job and migration itself.
+func RiverLogger(log *slog.Logger) *slog.Logger {
+	return slog.New(floorHandler{log.Handler().WithAttrs([]slog.Attr{slog.String("component", "river")}), slog.LevelWarn})
+}
+
+// floorHandler drops records below a level.
 type floorHandler struct {
 	slog.Handler
 	floor slog.Level

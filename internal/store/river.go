@@ -11,6 +11,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/valdrix/valdrix/internal/jobs"
 )
 
 // The job queue (River, see internal/jobs) keeps its tables in the same
@@ -32,10 +34,8 @@ type riverMigrator interface {
 }
 
 func newRiverMigrator(dialect string, pool *pgxpool.Pool, lite *sql.DB, log *slog.Logger) (riverMigrator, error) {
-	// River's migrator logs "No migrations to apply" at info on every
-	// start; Valdrix reports its migrations itself, so only its warnings
-	// pass.
-	cfg := &rivermigrate.Config{Logger: slog.New(warnOnly{log.Handler()})}
+	// River's migrator logs "No migrations to apply" at info on every start.
+	cfg := &rivermigrate.Config{Logger: jobs.RiverLogger(log)}
 	if dialect == Postgres {
 		m, err := rivermigrate.New(riverpgxv5.New(pool), cfg)
 		if err != nil {
@@ -123,16 +123,3 @@ func pgSessionLock(ctx context.Context, pool *pgxpool.Pool, key int64) (func(), 
 		conn.Release()
 	}, nil
 }
-
-// warnOnly passes a handler's warnings and errors only.
-type warnOnly struct{ slog.Handler }
-
-func (w warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= slog.LevelWarn && w.Handler.Enabled(ctx, l)
-}
-
-func (w warnOnly) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return warnOnly{w.Handler.WithAttrs(attrs)}
-}
-
-func (w warnOnly) WithGroup(name string) slog.Handler { return warnOnly{w.Handler.WithGroup(name)} }

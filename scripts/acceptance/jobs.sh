@@ -195,14 +195,27 @@ peak_rss() { awk '/VmHWM/ {printf "%d MiB", $2/1024}' "/proc/$1/status" 2>/dev/n
 
 # --- a. PostgreSQL: serve + 3 workers -----------------------------------------
 
+# prepare DIR TITLE [DATABASE]: a fresh scenario directory, the simulator,
+# the environment of every process (PostgreSQL database DATABASE, made
+# afresh, or SQLite) and the migrations.
+prepare() {
+	local dir=$1
+	rm -rf "$dir" && mkdir -p "$dir"
+	echo "== $2" | tee -a "$OUT/figures.txt"
+	start_sim "$dir"
+	if [[ -n ${3:-} ]]; then
+		PSQL_URL=$(fresh_pg "$3")
+		common_env "$dir" "$PSQL_URL"
+	else
+		common_env "$dir" ""
+		unset VALDRIX_DATABASE_URL
+	fi
+	"$BIN" migrate up >"$dir/migrate.log" 2>&1
+}
+
 run_pg() {
 	local dir=$OUT/pg
-	rm -rf "$dir" && mkdir -p "$dir"
-	echo "== a. PostgreSQL: 1 serve + 3 workers, $CONNS connections, estate of $RESOURCES resources" | tee -a "$OUT/figures.txt"
-	start_sim "$dir"
-	PSQL_URL=$(fresh_pg valdrix_accept_pg)
-	common_env "$dir" "$PSQL_URL"
-	"$BIN" migrate up >"$dir/migrate.log" 2>&1
+	prepare "$dir" "a. PostgreSQL: 1 serve + 3 workers, $CONNS connections, estate of $RESOURCES resources" valdrix_accept_pg
 	# Connections first, with every process stopped, so that the leader's
 	# planner at start does not plan them at their slots.
 	start_serve setup 18081 --no-workers
@@ -285,12 +298,7 @@ all_scan_jobs() {
 
 run_sqlite() {
 	local dir=$OUT/sqlite
-	rm -rf "$dir" && mkdir -p "$dir"
-	echo "== b. SQLite: 1 serve, $CONNS connections, estate of $RESOURCES resources" | tee -a "$OUT/figures.txt"
-	start_sim "$dir"
-	common_env "$dir" ""
-	unset VALDRIX_DATABASE_URL
-	"$BIN" migrate up >"$dir/migrate.log" 2>&1
+	prepare "$dir" "b. SQLite: 1 serve, $CONNS connections, estate of $RESOURCES resources"
 	start_serve setup 18082 --no-workers
 	local tenant key t0=$SECONDS
 	tenant=$("$BIN" tenant create --name "Acceptance" 2>/dev/null)
@@ -346,12 +354,7 @@ run_sqlite() {
 
 run_tenants() {
 	local dir=$OUT/tenants
-	rm -rf "$dir" && mkdir -p "$dir"
-	echo "== d. PostgreSQL: $TENANTS tenants with one connection each, 1 serve + 3 workers, estate of $RESOURCES resources" | tee -a "$OUT/figures.txt"
-	start_sim "$dir"
-	PSQL_URL=$(fresh_pg valdrix_accept_tenants)
-	common_env "$dir" "$PSQL_URL"
-	"$BIN" migrate up >"$dir/migrate.log" 2>&1
+	prepare "$dir" "d. PostgreSQL: $TENANTS tenants with one connection each, 1 serve + 3 workers, estate of $RESOURCES resources" valdrix_accept_tenants
 	local t0=$SECONDS i
 	# Tenants and connections through the CLI (no API creates tenants), two
 	# at a time.

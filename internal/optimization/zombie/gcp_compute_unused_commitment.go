@@ -7,9 +7,10 @@ import (
 	"github.com/valdrix/valdrix/internal/valdrix"
 )
 
-// cudFee matches a commitment's fee lines in a standard GCP export.
+// cudFee matches a commitment's fee lines in a standard GCP export (the
+// lines of a commitment's own subject are billed to it).
 func cudFee(l *Line) bool {
-	return l.CommitmentDiscountType == CUDType && isCUDFee(l.ChargeCategory, "x", "x", l.CommitmentDiscountStatus)
+	return l.CommitmentDiscountType == CUDType && isCUDFee(l.ChargeCategory, l.CommitmentDiscountStatus)
 }
 
 // cudPriceRatio is what a resource-based commitment costs per unit of the

@@ -261,7 +261,7 @@ func NewLedger(w Window) *Ledger {
 
 // CUDType is the FOCUS CommitmentDiscountType of a GCP committed use
 // discount.
-const CUDType = "Committed Use Discount"
+const CUDType = ingestion.CommitmentTypeCUD
 
 type cudKey struct {
 	account, region string
@@ -280,7 +280,7 @@ func (l *Ledger) addCUD(row *ingestion.LedgerRow) {
 	switch {
 	case row.ChargeCategory == "Credit":
 		d.credit, _ = d.credit.Add(row.EffectiveCost)
-	case isCUDFee(row.ChargeCategory, row.ResourceID, row.CommitmentDiscountID, row.CommitmentDiscountStatus):
+	case row.ResourceID != "" && row.ResourceID == row.CommitmentDiscountID && isCUDFee(row.ChargeCategory, row.CommitmentDiscountStatus):
 		d.fee, _ = d.fee.Add(row.EffectiveCost)
 	default:
 		return
@@ -288,12 +288,10 @@ func (l *Ledger) addCUD(row *ingestion.LedgerRow) {
 	l.cud[k] = d
 }
 
-// isCUDFee reports whether a GCP row is a commitment's fee as the standard
-// billing export bills it: usage billed to the commitment itself, with no
-// FOCUS commitment status (FOCUS exports bill it as a Purchase).
-func isCUDFee(category, resource, commitment, status string) bool {
-	return category == "Usage" && resource != "" && resource == commitment && status == ""
-}
+// isCUDFee reports whether a GCP committed use discount row billed to the
+// commitment itself is its fee as the standard billing export bills it:
+// usage with no FOCUS commitment status (FOCUS exports bill a Purchase).
+func isCUDFee(category, status string) bool { return category == "Usage" && status == "" }
 
 // RegionalCommitments sums the committed use discount fees and credits
 // (negative) billed in an account and region from day from to the end of
