@@ -174,7 +174,7 @@ type tableState struct {
 	days    dayCache
 	periods dayCache
 	// mu guards everything above while Parquet workers run.
-	mu      sync.Mutex
+	mu      sync.RWMutex
 	mapKeys []*interner // map and composite slots: key strings
 	mapVals []*interner // map and composite slots: value strings
 	// extra holds the aggregators of Parquet workers beyond the first.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 
@@ -252,6 +253,47 @@ func TestReadCUR2BatchesAndWorkers(t *testing.T) {
 	}
 	require.Equal(t, 50*3, taxes, "one tax line per account and day")
 	require.Positive(t, tagged)
+}
+
+// TestReadCUR2Encodings reads one generated export written with every
+// page layout writers produce: the ledger must not depend on it.
+func TestReadCUR2Encodings(t *testing.T) {
+	t.Parallel()
+	cfg := ingestion.GenerateConfig{Rows: 30_000, Seed: 3, Days: 2, Resources: 2000, LongLived: 300}
+	write := func(o ingestion.CUR2WriterOpts) []byte {
+		var buf bytes.Buffer
+		c := cfg
+		c.Writer = o
+		c.Writer.RowGroupRows = 7_000
+		require.NoError(t, ingestion.GenerateCUR2(&buf, c))
+		return buf.Bytes()
+	}
+	read := func(data []byte, batch int) *ingestion.PeriodResult {
+		res, err := ingestion.ReadPeriod(context.Background(), []ingestion.File{ingestion.MemoryFile("gen.parquet", data)},
+			ingestion.FormatCUR2, ingestion.ReadOptions{Workers: 2, BatchRows: batch})
+		require.NoError(t, err)
+		return res
+	}
+	base := read(write(ingestion.CUR2WriterOpts{}), 0)
+	require.Equal(t, int64(30_000), base.LinesKept)
+	for _, tt := range []struct {
+		name  string
+		opts  ingestion.CUR2WriterOpts
+		batch int
+	}{
+		{name: "plain pages", opts: ingestion.CUR2WriterOpts{Plain: true}},
+		{name: "dictionary overflow to plain", opts: ingestion.CUR2WriterOpts{DictionaryPageLimit: 2048}, batch: 3000},
+		{name: "data page v2, small pages", opts: ingestion.CUR2WriterOpts{DataPageV2: true, PageSize: 4096}, batch: 1000},
+		{name: "small pages v1", opts: ingestion.CUR2WriterOpts{PageSize: 2048}, batch: 777},
+		{name: "gzip", opts: ingestion.CUR2WriterOpts{Compression: compress.Codecs.Gzip}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := read(write(tt.opts), tt.batch)
+			require.Empty(t, cmp.Diff(base.Rows, got.Rows))
+			require.Equal(t, base.Totals, got.Totals)
+		})
+	}
 }
 
 func TestGenerateCUR2Deterministic(t *testing.T) {

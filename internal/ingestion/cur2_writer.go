@@ -1,6 +1,7 @@
 package ingestion
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"time"
@@ -98,6 +99,13 @@ type CUR2WriterOpts struct {
 	DictionaryPageLimit int64
 	// Allocator for Arrow buffers (default Go's allocator).
 	Allocator memory.Allocator
+	// Plain writes every column without a dictionary (readers must then
+	// handle plain pages; tests use it).
+	Plain bool
+	// DataPageV2 writes version 2 data pages.
+	DataPageV2 bool
+	// PageSize bounds data pages in bytes (default 1 MiB).
+	PageSize int64
 }
 
 // cur2Column describes one column of the CUR 2.0 schema and how to fill it.
@@ -208,6 +216,13 @@ type CUR2Writer struct {
 	closed  bool
 }
 
+func dataPageVersion(v2 bool) parquet.DataPageVersion {
+	if v2 {
+		return parquet.DataPageV2
+	}
+	return parquet.DataPageV1
+}
+
 // NewCUR2Writer starts a CUR 2.0 Parquet file on w.
 func NewCUR2Writer(w io.Writer, opts CUR2WriterOpts) (*CUR2Writer, error) {
 	if opts.RowGroupRows <= 0 {
@@ -227,8 +242,10 @@ func NewCUR2Writer(w io.Writer, opts CUR2WriterOpts) (*CUR2Writer, error) {
 	props := parquet.NewWriterProperties(
 		parquet.WithAllocator(mem),
 		parquet.WithCompression(opts.Compression),
-		parquet.WithDictionaryDefault(true),
+		parquet.WithDictionaryDefault(!opts.Plain),
 		parquet.WithDictionaryPageSizeLimit(opts.DictionaryPageLimit),
+		parquet.WithDataPageVersion(dataPageVersion(opts.DataPageV2)),
+		parquet.WithDataPageSize(cmp.Or(opts.PageSize, 1<<20)),
 		parquet.WithMaxRowGroupLength(int64(opts.RowGroupRows)),
 		parquet.WithCreatedBy("valdrix"),
 	)

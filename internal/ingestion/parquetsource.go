@@ -3,26 +3,19 @@ package ingestion
 import (
 	"cmp"
 	"context"
-	"encoding/binary"
-	"errors"
 	"io"
+	"slices"
 	"sync"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/valdrix/valdrix/internal/valdrix"
 )
 
-// batchRows is the Arrow batch size. Smaller batches keep arrow-go's
-// per-decoder scratch buffers (sized to the batch, allocated per column
-// chunk) and the record buffers small; larger ones translate each
-// dictionary fewer times.
-const batchRows = 1 << 14
+// windowRows is the number of rows of a row group decoded and aggregated
+// at a time [ReadOptions.BatchRows]: it bounds the per-worker buffers
+// whatever the row group size.
+const windowRows = 1 << 16
 
 // parquetBlob is what the Parquet reader needs: random access (the footer is
 // at the end) and the size.
@@ -33,165 +26,157 @@ type parquetBlob interface {
 
 // pqDim is one dimension slot resolved against a Parquet schema.
 type pqDim struct {
-	field   string   // top-level field name, "" when absent
-	isMap   bool     // the field is a map<string,string>
-	members []string // composite: member field names
-	keys    []string // composite: member keys
+	field   *pqField   // nil when absent
+	members []*pqField // composite: member fields
+	keys    []string   // composite: member keys
 }
 
-// pqPlan is a spec resolved against a Parquet file's Arrow schema.
+// pqPlan is a spec resolved against a Parquet file's schema.
 type pqPlan struct {
-	day, period string
-	dims        []pqDim
-	metrics     [][]string // per metric: candidate field names
-	products    [][][2]string
-	leaves      []int
-	skippable   map[int]bool // top-level leaves other than the dates: skip when all null
-	props       pqarrow.ArrowReadProperties
+	schema   *pqSchema
+	day      *pqField
+	period   *pqField
+	dims     []pqDim
+	metrics  [][]*pqField // per metric: candidate fields
+	products [][][2]*pqField
+	leaves   []int // leaves to read
 }
 
-// planParquet resolves spec against the file's schema and chooses the leaf
-// columns to read; string leaves are read as dictionaries.
-func (s *tableSpec) planParquet(name string, rdr *file.Reader) (*pqPlan, error) {
-	sc, err := pqarrow.FromParquet(rdr.MetaData().Schema, &pqarrow.ArrowReadProperties{}, rdr.MetaData().KeyValueMetadata())
-	if err != nil {
-		return nil, parseErr(name, 0, 0, "", errorf("unsupported Parquet schema: %w", err))
-	}
+// planParquet resolves spec against the file's schema.
+func (s *tableSpec) planParquet(name string, sc *pqSchema) (*pqPlan, error) {
 	idx := map[string]int{}
-	header := make([]string, sc.NumFields())
-	for i, f := range sc.Fields() {
-		header[i] = f.Name
-		if _, dup := idx[normName(f.Name)]; !dup {
-			idx[normName(f.Name)] = i
+	for i, f := range sc.fields {
+		if _, dup := idx[normName(f.name)]; !dup {
+			idx[normName(f.name)] = i
 		}
 	}
-	fieldOf := func(ns []string) string {
-		if i := findCol(idx, ns); i >= 0 {
-			return header[i]
+	var bad error
+	fieldOf := func(ns []string, label string) *pqField {
+		i := findCol(idx, ns)
+		if i < 0 {
+			return nil
 		}
-		return ""
+		f := &sc.fields[i]
+		if f.nested && !f.isMap && bad == nil {
+			bad = parseErr(name, 0, 0, label, errorf("nested column %q is not supported here", f.name))
+		}
+		return f
 	}
-	p := &pqPlan{day: fieldOf(s.day.names), period: fieldOf(s.period.names)}
+	p := &pqPlan{schema: sc, day: fieldOf(s.day.names, s.day.label), period: fieldOf(s.period.names, s.period.label)}
 	for _, alt := range s.dayAlt {
-		if p.day == "" {
-			p.day = fieldOf(alt.names)
+		if p.day == nil {
+			p.day = fieldOf(alt.names, alt.label)
 		}
 	}
-	if p.day == "" {
+	if p.day == nil {
 		return nil, parseErr(name, 0, 0, s.day.label, errorf("required column is missing from the schema"))
 	}
 	p.dims = make([]pqDim, len(s.dims))
 	for d, ds := range s.dims {
 		if ds.kind == slotComposite {
-			for _, h := range header {
-				if key, ok := ds.match(h); ok {
-					p.dims[d].members = append(p.dims[d].members, h)
+			for i := range sc.fields {
+				f := &sc.fields[i]
+				if key, ok := ds.match(f.name); ok && f.leaf >= 0 {
+					p.dims[d].members = append(p.dims[d].members, f)
 					p.dims[d].keys = append(p.dims[d].keys, key)
 				}
 			}
 			continue
 		}
-		f := fieldOf(ds.names)
-		if f == "" && ds.required {
+		f := fieldOf(ds.names, ds.label)
+		if f == nil && ds.required {
 			return nil, parseErr(name, 0, 0, ds.label, errorf("required column is missing from the schema"))
 		}
 		p.dims[d].field = f
-		if f != "" {
-			fld, _ := sc.FieldsByName(f)
-			p.dims[d].isMap = fld[0].Type.ID() == arrow.MAP
-		}
 	}
-	p.metrics = make([][]string, len(s.metrics))
-	p.products = make([][][2]string, len(s.metrics))
+	p.metrics = make([][]*pqField, len(s.metrics))
+	p.products = make([][][2]*pqField, len(s.metrics))
 	for m, ms := range s.metrics {
 		for _, c := range ms.candidates {
-			if f := fieldOf(c); f != "" {
+			if f := fieldOf(c, ms.label); f != nil {
 				p.metrics[m] = append(p.metrics[m], f)
 			}
 		}
 		for _, pr := range ms.products {
-			if a, b := fieldOf(pr[0]), fieldOf(pr[1]); a != "" && b != "" {
-				p.products[m] = append(p.products[m], [2]string{a, b})
+			if a, b := fieldOf(pr[0], ms.label), fieldOf(pr[1], ms.label); a != nil && b != nil {
+				p.products[m] = append(p.products[m], [2]*pqField{a, b})
 			}
 		}
 	}
-	wanted := map[string]bool{p.day: true}
-	if p.period != "" {
-		wanted[p.period] = true
+	if bad != nil {
+		return nil, bad
 	}
+	want := func(f *pqField) {
+		if f == nil {
+			return
+		}
+		if f.isMap {
+			p.leaves = append(p.leaves, f.key, f.value)
+		} else if f.leaf >= 0 {
+			p.leaves = append(p.leaves, f.leaf)
+		}
+	}
+	want(p.day)
+	want(p.period)
 	for _, d := range p.dims {
-		if d.field != "" {
-			wanted[d.field] = true
-		}
-		for _, m := range d.members {
-			wanted[m] = true
+		want(d.field)
+		for _, f := range d.members {
+			want(f)
 		}
 	}
-	for m, ms := range p.metrics {
-		for _, f := range ms {
-			wanted[f] = true
+	for m, fs := range p.metrics {
+		for _, f := range fs {
+			want(f)
 		}
 		for _, pr := range p.products[m] {
-			wanted[pr[0]], wanted[pr[1]] = true, true
+			want(pr[0])
+			want(pr[1])
 		}
 	}
-	schema := rdr.MetaData().Schema
-	for i := 0; i < schema.NumColumns(); i++ {
-		col := schema.Column(i)
-		root := col.ColumnPath()[0]
-		if !wanted[root] {
-			continue
-		}
-		p.leaves = append(p.leaves, i)
-		if len(col.ColumnPath()) == 1 && root != p.day && root != p.period {
-			if p.skippable == nil {
-				p.skippable = map[int]bool{}
-			}
-			p.skippable[i] = true
-		}
-		if col.PhysicalType() == parquet.Types.ByteArray {
-			p.props.SetReadDict(i, true)
-		}
-	}
+	slices.Sort(p.leaves)
+	p.leaves = slices.Compact(p.leaves)
 	return p, nil
+}
+
+// openParquet opens a Parquet file and flattens its schema.
+func openParquet(name string, blob parquetBlob) (*parquet.File, *pqSchema, error) {
+	size, err := blob.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, nil, parseErr(name, 0, 0, "", errorf("cannot size the file: %w", err))
+	}
+	pf, err := parquet.OpenFile(blob, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(1<<16))
+	if err != nil {
+		return nil, nil, parseErr(name, 0, 0, "", errorf("not a Parquet file, or it is truncated or corrupt: %w", err))
+	}
+	sc, err := parseSchema(pf.Metadata().Schema)
+	if err != nil {
+		return nil, nil, parseErr(name, 0, 0, "", errorf("unsupported Parquet schema: %w", err))
+	}
+	return pf, sc, nil
 }
 
 // readParquetTable reads a Parquet file under spec into agg, with up to
 // workers goroutines over its row groups.
 func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *tableState, agg *aggregator, opts ReadOptions) (rows int64, err error) {
-	workers, progress := opts.Workers, opts.Progress
-	batch := int64(cmp.Or(opts.BatchRows, batchRows))
 	defer func() {
 		if r := recover(); r != nil {
 			err = parseErr(name, 0, 0, "", errorf("corrupt Parquet file: %v", r))
 		}
 	}()
-	rdr, err := file.NewParquetReader(blob)
-	if err != nil {
-		return 0, parseErr(name, 0, 0, "", errorf("not a Parquet file, or it is truncated or corrupt: %w", err))
-	}
-	defer func() { _ = rdr.Close() }()
-	if rdr.NumRows() == 0 {
-		return 0, parseErr(name, 0, 0, "", errorf("the file has a schema but no data rows"))
-	}
-	p, err := st.spec.planParquet(name, rdr)
+	pf, sc, err := openParquet(name, blob)
 	if err != nil {
 		return 0, err
 	}
-	nrg := rdr.NumRowGroups()
-	workers = max(1, min(workers, nrg))
-	// Each worker gets a contiguous range of row groups (exports are
-	// written in time order, so the workers' groups overlap little) and
-	// its own file reader.
-	readers := []*file.Reader{rdr}
-	for w := 1; w < workers; w++ {
-		r2, err := file.NewParquetReader(blob)
-		if err != nil {
-			return 0, parseErr(name, 0, 0, "", errorf("not a Parquet file, or it is truncated or corrupt: %w", err))
-		}
-		defer func() { _ = r2.Close() }()
-		readers = append(readers, r2)
+	if pf.NumRows() == 0 {
+		return 0, parseErr(name, 0, 0, "", errorf("the file has a schema but no data rows"))
 	}
+	p, err := st.spec.planParquet(name, sc)
+	if err != nil {
+		return 0, err
+	}
+	rgs := pf.RowGroups()
+	nrg := len(rgs)
+	workers := max(1, min(opts.Workers, nrg))
 	var (
 		mu       sync.Mutex
 		total    int64
@@ -207,8 +192,8 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 		defer mu.Unlock()
 		total += n
 		bytesIn += b
-		if progress != nil {
-			progress(name, total, bytesIn)
+		if opts.Progress != nil {
+			opts.Progress(name, total, bytesIn)
 		}
 	}
 	fail := func(err error) {
@@ -219,7 +204,9 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 			cancel()
 		}
 	}
-	for w := 0; w < workers; w++ {
+	for w := range workers {
+		// Each worker gets a contiguous range of row groups: exports are
+		// written in time order, so the workers' groups overlap little.
 		lo, hi := w*nrg/workers, (w+1)*nrg/workers
 		wa := agg
 		if w > 0 {
@@ -229,8 +216,8 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pw := newPQWorker(name, st, p, wa)
-			pw.batchRows = batch
+			pw := newPQWorker(name, st, p, wa, cmp.Or(opts.BatchRows, windowRows))
+			defer pw.close()
 			defer func() {
 				if r := recover(); r != nil {
 					fail(parseErr(name, pw.rg+1, 0, "", errorf("corrupt Parquet data: %v", r)))
@@ -240,12 +227,12 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 				if err := ctx.Err(); err != nil {
 					return
 				}
-				n, err := pw.rowGroup(ctx, readers[w], rg)
+				n, err := pw.rowGroup(pf, rg)
 				if err != nil {
 					fail(err)
 					return
 				}
-				report(n, readers[w].MetaData().RowGroup(rg).TotalCompressedSize())
+				report(n, rowGroupBytes(pf, rg))
 			}
 		}()
 	}
@@ -262,33 +249,86 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 	return total, nil
 }
 
-// pqWorker reads row groups into its aggregator.
-type pqWorker struct {
-	name      string
-	batchRows int64
-	st        *tableState
-	p         *pqPlan
-	agg       *aggregator
-	rg        int
-	ids       [][]uint32
-	dcols     map[dcolKey]*dictCol // this row group's string columns
-	nums      map[string]*numColumn
-	days      []valdrix.Date
-	periods   []valdrix.Date
-	dayText   dayCache // per worker: the shared caches are not locked
-	perText   dayCache
-	scratch   strColumn
-	tuples    []map[string]uint32 // per slot: tuple bytes → slot id
-	tuple     []byte
+func rowGroupBytes(pf *parquet.File, rg int) int64 {
+	md := pf.Metadata()
+	if rg >= len(md.RowGroups) {
+		return 0
+	}
+	var n int64
+	for _, c := range md.RowGroups[rg].Columns {
+		n += c.MetaData.TotalCompressedSize
+	}
+	return n
 }
 
-func newPQWorker(name string, st *tableState, p *pqPlan, agg *aggregator) *pqWorker {
-	w := &pqWorker{name: name, st: st, p: p, agg: agg,
-		ids: make([][]uint32, len(p.dims)), nums: map[string]*numColumn{}, tuples: make([]map[string]uint32, len(p.dims))}
-	for d := range w.tuples {
-		w.tuples[d] = map[string]uint32{}
+// checkColumnChunks validates the metadata of the column chunks about to be
+// read, so that impossible values are refused with a clear error.
+func checkColumnChunks(pf *parquet.File, rg int, leaves []int) error {
+	md := pf.Metadata()
+	if rg >= len(md.RowGroups) {
+		return errorf("corrupt Parquet metadata: row group %d is missing", rg+1)
 	}
-	return w
+	g := &md.RowGroups[rg]
+	if g.NumRows < 0 {
+		return errorf("corrupt Parquet metadata: negative row count")
+	}
+	size := pf.Size()
+	for _, i := range leaves {
+		if i >= len(g.Columns) {
+			return errorf("corrupt Parquet metadata: row group has %d columns, want %d", len(g.Columns), i+1)
+		}
+		c := &g.Columns[i].MetaData
+		start := c.DataPageOffset
+		if c.DictionaryPageOffset > 0 && c.DictionaryPageOffset < start {
+			start = c.DictionaryPageOffset
+		}
+		n := c.TotalCompressedSize
+		if start < 0 || n < 0 || start > size || n > size-start {
+			return errorf("corrupt Parquet metadata: column chunk %d spans bytes %d+%d of a %d-byte file", i, start, n, size)
+		}
+	}
+	return nil
+}
+
+// pqWorker reads row groups into its aggregator, a window of rows at a time:
+// each needed leaf is decoded to dictionary codes, each dimension turned
+// into slot ids through per-dictionary translations, the window's rows
+// grouped by their full key with integer arithmetic, and only then each
+// distinct group of the window added to the aggregator.
+type pqWorker struct {
+	name    string
+	st      *tableState
+	p       *pqPlan
+	agg     *aggregator
+	window  int
+	rg      int
+	gens    uint64
+	cursors map[int]*pqCursor // by leaf
+	ids     [][]uint32        // per dimension: slot id of each row
+	days    []valdrix.Date
+	periods []valdrix.Date
+	dayText dayCache // per worker: the shared caches are not locked
+	perText dayCache
+	trans   map[transKey]*pqTrans
+	nums    map[int]*numCol // by leaf, for this window
+	decs    map[int]*decTrans
+	entries map[transKey]*entryIDs
+	miss    []int32
+	tries   []*pqTrie // per dimension (maps and composites)
+	grp     grouper
+	numWin  int
+}
+
+func newPQWorker(name string, st *tableState, p *pqPlan, agg *aggregator, window int) *pqWorker {
+	return &pqWorker{name: name, st: st, p: p, agg: agg, window: window,
+		cursors: map[int]*pqCursor{}, ids: make([][]uint32, len(p.dims)),
+		trans: map[transKey]*pqTrans{}, nums: map[int]*numCol{}, decs: map[int]*decTrans{}, entries: map[transKey]*entryIDs{}, tries: make([]*pqTrie, len(p.dims))}
+}
+
+func (w *pqWorker) close() {
+	for _, c := range w.cursors {
+		c.close()
+	}
 }
 
 func (w *pqWorker) errAt(row int, col string, err error) error {
@@ -296,404 +336,569 @@ func (w *pqWorker) errAt(row int, col string, err error) error {
 }
 
 // rowGroup reads one row group.
-func (w *pqWorker) rowGroup(ctx context.Context, rdr *file.Reader, rg int) (int64, error) {
+func (w *pqWorker) rowGroup(pf *parquet.File, rg int) (int64, error) {
 	w.rg = rg
-	w.dcols = map[dcolKey]*dictCol{}
-	if err := checkColumnChunks(rdr, rg, w.p.leaves); err != nil {
+	if err := checkColumnChunks(pf, rg, w.p.leaves); err != nil {
 		return 0, parseErr(w.name, rg+1, 0, "", err)
 	}
-	props := w.p.props
-	nrows := rdr.MetaData().RowGroup(rg).NumRows()
-	props.BatchSize = max(1, min(nrows, w.batchRows))
-	fr, err := pqarrow.NewFileReader(rdr, props, memory.DefaultAllocator)
-	if err != nil {
-		return 0, parseErr(w.name, rg+1, 0, "", errorf("unreadable Parquet schema: %w", err))
-	}
-	rr, err := fr.GetRecordReader(ctx, w.leavesToRead(rdr, rg), []int{rg})
-	if err != nil {
-		return 0, parseErr(w.name, rg+1, 0, "", errorf("unreadable row group: %w", err))
-	}
-	defer rr.Release()
-	var done int64
-	for rr.Next() {
-		rec := rr.RecordBatch()
-		if err := w.batch(rec, int(done)); err != nil {
-			return done, err
+	group := pf.RowGroups()[rg]
+	nrows := group.NumRows()
+	chunks := group.ColumnChunks()
+	for _, l := range w.p.leaves {
+		c := w.cursors[l]
+		if c == nil {
+			c = &pqCursor{}
+			w.cursors[l] = c
 		}
-		done += rec.NumRows()
+		leaf := &w.p.schema.leaves[l]
+		cc := chunks[l]
+		allNull := false
+		if fc, ok := cc.(*parquet.FileColumnChunk); ok && leaf.maxRep == 0 {
+			allNull = fc.NullCount() == nrows && fc.NumValues() == nrows
+		}
+		c.reset(leaf, cc.Pages(), &w.gens, allNull)
 	}
-	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
-		return done, parseErr(w.name, rg+1, 0, "", errorf("corrupt or truncated Parquet data: %w", err))
+	defer func() {
+		for _, c := range w.cursors {
+			c.close()
+		}
+	}()
+	for off := int64(0); off < nrows; off += int64(w.window) {
+		n := int(min(int64(w.window), nrows-off))
+		if err := w.windowAt(int(off), n); err != nil {
+			return off, err
+		}
 	}
-	return done, nil
+	return nrows, nil
 }
 
-// leavesToRead returns the leaves to decode in row group rg: the plan's,
-// less the top-level ones whose statistics say every value is null (CUR's
-// reservation and savings plan columns in accounts without commitments,
-// net costs without discounts). column stands in an all-null array.
-func (w *pqWorker) leavesToRead(rdr *file.Reader, rg int) []int {
-	if len(w.p.skippable) == 0 {
-		return w.p.leaves
+// leafName is a leaf's column name for errors.
+func (w *pqWorker) leafName(l int) string {
+	path := w.p.schema.leaves[l].path
+	if len(path) == 0 {
+		return ""
 	}
-	rgm := rdr.MetaData().RowGroup(rg)
-	out := make([]int, 0, len(w.p.leaves))
-	for _, i := range w.p.leaves {
-		if w.p.skippable[i] {
-			if col, err := rgm.ColumnChunk(i); err == nil {
-				if st, err := col.Statistics(); err == nil && st != nil && st.HasNullCount() && st.NullCount() == rgm.NumRows() && col.NumValues() == rgm.NumRows() {
-					continue
+	return path[0]
+}
+
+// windowAt reads rows [base, base+n) of the current row group.
+func (w *pqWorker) windowAt(base, n int) error {
+	for _, l := range w.p.leaves {
+		c := w.cursors[l]
+		var err error
+		if c.leaf.maxRep > 0 {
+			entryDef := c.leaf.maxDef
+			for _, f := range w.p.schema.fields {
+				if f.isMap && f.value == l {
+					entryDef = w.p.schema.leaves[f.key].maxDef
 				}
 			}
+			err = c.readMap(n, entryDef)
+		} else {
+			err = c.readFlat(n)
 		}
-		out = append(out, i)
-	}
-	if len(out) == 0 {
-		return w.p.leaves
-	}
-	return out
-}
-
-// column returns the named column of rec: nil for no name, an all-null
-// string array when the column was skipped as all null.
-func column(rec arrow.RecordBatch, name string) arrow.Array {
-	if name == "" {
-		return nil
-	}
-	idx := rec.Schema().FieldIndices(name)
-	if len(idx) == 0 {
-		return array.MakeArrayOfNull(memory.DefaultAllocator, arrow.BinaryTypes.String, int(rec.NumRows()))
-	}
-	return rec.Column(idx[0])
-}
-
-// batch aggregates one record batch; base is its first row within the row group.
-func (w *pqWorker) batch(rec arrow.RecordBatch, base int) error {
-	n := int(rec.NumRows())
-	spec := w.st.spec
-	if cap(w.days) < n {
-		w.days, w.periods = make([]valdrix.Date, n), make([]valdrix.Date, n)
-	}
-	w.days, w.periods = w.days[:n], w.periods[:n]
-	if bad, text, err := dayColumn(column(rec, w.p.day), w.days, &w.dayText, &w.scratch); err != nil {
-		_ = text
-		return w.errAt(base+bad, w.p.day, err)
-	}
-	if pc := column(rec, w.p.period); pc != nil {
-		for i := 0; i < n; i++ {
-			if pc.IsNull(i) {
-				return w.errAt(base+i, w.p.period, errorf("billing period is empty"))
-			}
+		if err != nil {
+			return w.errAt(base, w.leafName(l), errorf("corrupt or truncated Parquet data: %w", err))
 		}
-		if bad, _, err := dayColumn(pc, w.periods, &w.perText, &w.scratch); err != nil {
-			return w.errAt(base+bad, w.p.period, err)
+	}
+	w.days = slices.Grow(w.days[:0], n)[:n]
+	w.periods = slices.Grow(w.periods[:0], n)[:n]
+	if err := w.dates(w.p.day, w.days, &w.dayText, base, "charge date is empty"); err != nil {
+		return err
+	}
+	if w.p.period != nil {
+		if err := w.dates(w.p.period, w.periods, &w.perText, base, "billing period is empty"); err != nil {
+			return err
 		}
 	} else {
 		copy(w.periods, w.days)
 	}
 	for d := range w.p.dims {
-		if err := w.dimension(rec, d, n, base); err != nil {
+		w.ids[d] = growU32(w.ids[d], n)
+		if err := w.dimension(d, base, n); err != nil {
 			return err
 		}
 	}
-	// Metrics.
-	for m, cands := range w.p.metrics {
-		for _, pr := range w.p.products[m] {
-			cands = append(cands, pr[0], pr[1])
-		}
-		for _, f := range cands {
-			nc := w.nums[f]
-			if nc == nil {
-				nc = &numColumn{}
-				w.nums[f] = nc
-			}
-			if bad := nc.load(column(rec, f), &w.scratch); bad != nil {
-				return w.errAt(base+bad.row, f, errorf("%q is not a number: %w", bad.text, bad.err))
-			}
-		}
+	w.numWin++
+	return w.aggregate(base, n)
+}
+
+// dates fills out with the days of a date-like field.
+func (w *pqWorker) dates(f *pqField, out []valdrix.Date, cache *dayCache, base int, emptyMsg string) error {
+	win := &w.cursors[f.leaf].win
+	name := f.name
+	if win.null {
+		return w.errAt(base, name, errorf("%s", emptyMsg))
 	}
-	nm := len(spec.metrics)
-	cols := make([][]*numColumn, nm)
-	prods := make([][][2]*numColumn, nm)
-	for m, cands := range w.p.metrics {
-		for _, f := range cands {
-			cols[m] = append(cols[m], w.nums[f])
-		}
-		for _, pr := range w.p.products[m] {
-			prods[m] = append(prods[m], [2]*numColumn{w.nums[pr[0]], w.nums[pr[1]]})
-		}
-	}
-	nd := len(w.p.dims)
-	var (
-		key  rawKey
-		vals [maxMetrics]valdrix.Decimal
-	)
-	for i := 0; i < n; i++ {
-		key.day = w.days[i]
-		key.period = w.periods[i].Month()
-		for d := 0; d < nd; d++ {
-			key.dims[d] = w.ids[d][i]
-		}
-		var present uint16
-		for m := 0; m < nm; m++ {
-			vals[m] = 0
-			for _, c := range cols[m] {
-				if c.valid[i] {
-					vals[m] = c.vals[i]
-					present |= 1 << m
-					break
-				}
+	start := 0
+	for _, s := range win.segs {
+		t, err := w.translation(transKey{kind: transDay, leaf: f.leaf}, &s.dv, func(i int) (uint32, error) {
+			d, _, err := s.dv.day(i, cache)
+			if err != nil {
+				return 0, err
 			}
-			if present&(1<<m) != 0 {
-				continue
+			if d < -719162 || d > 2932896 { // outside years 1..9999
+				return 0, errorf("charge date is out of range")
 			}
-			for _, pr := range prods[m] {
-				if pr[0].valid[i] && pr[1].valid[i] {
-					v, ok := pr[0].vals[i].Mul(pr[1].vals[i])
-					if !ok {
-						return w.errAt(base+i, spec.metrics[m].label, errorf("the product is out of range"))
-					}
-					vals[m] = v
-					present |= 1 << m
-					break
-				}
+			return uint32(int32(d)), nil
+		})
+		if err != nil {
+			return w.errAt(base, name, err)
+		}
+		for j := start; j < s.end; j++ {
+			c := win.codes[j]
+			if c < 0 {
+				return w.errAt(base+j, name, errorf("%s", emptyMsg))
 			}
+			if t.bad != nil && t.bad[c] != nil {
+				return w.errAt(base+j, name, t.bad[c])
+			}
+			out[j] = valdrix.Date(int32(t.ids[c]))
 		}
-		if m := w.agg.add(&key, &vals, present, 1, nm); m >= 0 {
-			return w.errAt(base+i, spec.metrics[m].label, errorf("the daily sum is out of range (more than 9.2 billion)"))
-		}
+		start = s.end
 	}
 	return nil
 }
 
-// dimension fills w.ids[d] for the batch.
-func (w *pqWorker) dimension(rec arrow.RecordBatch, d, n, base int) error {
+// transKind says what a translation maps dictionary entries to.
+type transKind uint8
+
+const (
+	transDay     transKind = iota // charge days
+	transSlot                     // slot ids of a dimension
+	transObject                   // slot ids of a JSON-text dimension
+	transMapKey                   // map or composite key interner ids
+	transMapVal                   // map or composite value interner ids
+	transWanted                   // 1 when the map key is the wanted one
+	transMapItem                  // slot ids of a map value, resolved lazily
+)
+
+type transKey struct {
+	kind transKind
+	slot int
+	leaf int
+}
+
+// pqTrans maps the entries of one dictionary (gen) to ids.
+type pqTrans struct {
+	gen uint64
+	ids []uint32
+	bad []error // nil when no entry failed
+}
+
+// translation returns the translation of dv for key, building it with fn
+// (under the table lock: fn may intern) when the dictionary changed.
+func (w *pqWorker) translation(key transKey, dv *dictView, fn func(i int) (uint32, error)) (*pqTrans, error) {
+	t := w.trans[key]
+	if t == nil {
+		t = &pqTrans{}
+		w.trans[key] = t
+	}
+	if t.gen == dv.gen {
+		return t, nil
+	}
+	n := dv.len()
+	t.gen, t.ids, t.bad = dv.gen, growU32(t.ids, n), nil
+	set := func(i int, id uint32, err error) {
+		if err != nil {
+			if t.bad == nil {
+				t.bad = make([]error, n)
+			}
+			t.bad[i] = err
+		}
+		t.ids[i] = id
+	}
+	if key.kind == transDay || key.kind == transWanted {
+		for i := range n {
+			id, err := fn(i)
+			set(i, id, err)
+		}
+		return t, nil
+	}
+	// Entries interned already (most of them, after the first row groups)
+	// are looked up under the read lock, so workers do not queue; the rest
+	// are added under the write lock.
+	miss := w.miss[:0]
+	w.st.mu.RLock()
+	for i := range n {
+		if id, ok := w.peek(key, dv.str(i)); ok {
+			t.ids[i] = id
+		} else {
+			miss = append(miss, int32(i))
+		}
+	}
+	w.st.mu.RUnlock()
+	w.miss = miss
+	if len(miss) == 0 {
+		return t, nil
+	}
+	w.st.mu.Lock()
+	defer w.st.mu.Unlock()
+	for _, i := range miss {
+		id, err := fn(int(i))
+		set(int(i), id, err)
+	}
+	return t, nil
+}
+
+// peek looks an entry up without interning it. The caller holds the read
+// lock.
+func (w *pqWorker) peek(key transKey, s string) (uint32, bool) {
+	st := w.st
+	var ids map[string]uint32
+	switch key.kind {
+	case transSlot, transMapItem:
+		if s == "" {
+			return 0, false // checked by stringID
+		}
+		ids = st.slots[key.slot].ids
+	case transObject:
+		ids = st.objects[key.slot]
+	case transMapKey:
+		if st.mapKeys != nil && st.mapKeys[key.slot] != nil {
+			ids = st.mapKeys[key.slot].ids
+		}
+	case transMapVal:
+		if st.mapVals != nil && st.mapVals[key.slot] != nil {
+			ids = st.mapVals[key.slot].ids
+		}
+	}
+	id, ok := ids[s]
+	return id, ok
+}
+
+// dimension fills w.ids[d] for the window.
+func (w *pqWorker) dimension(d, base, n int) error {
 	pd := &w.p.dims[d]
 	ds := &w.st.spec.dims[d]
-	w.ids[d] = growU32(w.ids[d], n)
 	ids := w.ids[d]
 	switch {
 	case ds.kind == slotComposite:
-		return w.composite(rec, d, n, base)
-	case pd.field == "":
+		return w.composite(d, base, n)
+	case pd.field == nil:
 		clear(ids)
 		return nil
-	case pd.isMap:
-		return w.mapColumn(column(rec, pd.field).(*array.Map), d, n, base)
+	case pd.field.isMap:
+		return w.mapColumn(d, base, n)
 	}
-	col := w.dcol(d, pd.field, 0)
-	fresh := col.loadKeep(column(rec, pd.field))
-	col.trans = col.trans[:fresh]
-	if fresh < len(col.dict) {
-		w.st.mu.Lock()
-		for j := fresh; j < len(col.dict); j++ {
-			var id uint32
-			var err error
-			if ds.kind == slotObject || ds.kind == slotMapValue {
-				id, err = w.st.objectID(d, col.dict[j])
-			} else {
-				id, err = w.st.stringID(d, col.dict[j])
-			}
-			if err != nil {
-				w.st.mu.Unlock()
-				return w.errAt(base+firstRow(col.codes, j), pd.field, err)
-			}
-			col.trans = append(col.trans, id)
-		}
-		w.st.mu.Unlock()
+	l := pd.field.leaf
+	win := &w.cursors[l].win
+	var nullID uint32
+	var nullErr error
+	if ds.check != nil {
+		nullErr = ds.check("")
 	}
-	for i, c := range col.codes {
-		if c >= 0 {
-			ids[i] = col.trans[c]
-			continue
+	if win.null {
+		if nullErr != nil {
+			return w.errAt(base, ds.label, nullErr)
 		}
-		if ds.check != nil {
-			if err := ds.check(""); err != nil {
-				return w.errAt(base+i, pd.field, err)
+		for i := range ids {
+			ids[i] = nullID
+		}
+		return nil
+	}
+	kind := transSlot
+	if ds.kind == slotObject || ds.kind == slotMapValue {
+		kind = transObject
+	}
+	start := 0
+	for _, s := range win.segs {
+		t, _ := w.translation(transKey{kind: kind, slot: d, leaf: l}, &s.dv, func(i int) (uint32, error) {
+			if kind == transObject {
+				return w.st.objectID(d, s.dv.str(i))
+			}
+			return w.st.stringID(d, s.dv.str(i))
+		})
+		codes, out := win.codes[start:s.end], ids[start:s.end]
+		tids := t.ids
+		for j, c := range codes {
+			if c < 0 {
+				if nullErr != nil {
+					return w.errAt(base+start+j, ds.label, nullErr)
+				}
+				out[j] = nullID
+				continue
+			}
+			out[j] = tids[c]
+		}
+		if t.bad != nil {
+			for j, c := range codes {
+				if c >= 0 && t.bad[c] != nil {
+					return w.errAt(base+start+j, ds.label, t.bad[c])
+				}
 			}
 		}
-		ids[i] = 0
+		start = s.end
 	}
 	return nil
 }
 
-func firstRow(codes []int32, j int) int {
-	for i, c := range codes {
-		if c == int32(j) {
-			return i
-		}
-	}
-	return 0
-}
-
-// mapColumn handles a map<string,string> column: tags (canonical JSON of
+// mapColumn handles a map<string,string> field: tags (canonical JSON of
 // the whole map) or one key's value (product['vcpu']).
-func (w *pqWorker) mapColumn(m *array.Map, d, n, base int) error {
+func (w *pqWorker) mapColumn(d, base, n int) error {
 	ds := &w.st.spec.dims[d]
+	f := w.p.dims[d].field
+	keys, vals := &w.cursors[f.key].win, &w.cursors[f.value].win
+	if len(keys.codes) != len(vals.codes) {
+		return w.errAt(base, ds.label, errorf("corrupt map column: %d keys and %d values", len(keys.codes), len(vals.codes)))
+	}
 	ids := w.ids[d]
-	field := w.p.dims[d].field
-	keys, vals := w.dcol(d, field, 1), w.dcol(d, field, 2)
-	fk, fv := keys.loadKeep(m.Keys()), vals.loadKeep(m.Items())
 	if ds.kind == slotMapValue {
-		keys.want = keys.want[:fk]
-		for j := fk; j < len(keys.dict); j++ {
-			keys.want = append(keys.want, keys.dict[j] == ds.mapKey)
-		}
-		vals.lazy = vals.lazy[:fv]
-		for j := fv; j < len(vals.dict); j++ {
-			vals.lazy = append(vals.lazy, -1)
-		}
-		for i := 0; i < n; i++ {
-			ids[i] = 0
-			if m.IsNull(i) {
-				continue
+		want := w.entryIDs(keys, transKey{kind: transWanted, slot: d, leaf: f.key}, func(dv *dictView, i int) (uint32, error) {
+			if dv.str(i) == ds.mapKey {
+				return 1, nil
 			}
-			start, end := m.ValueOffsets(i)
-			for e := start; e < end; e++ {
-				kc := keys.codes[e]
-				if kc < 0 || !keys.want[kc] {
-					continue
-				}
-				vc := vals.codes[e]
-				if vc < 0 {
+			return 0, nil
+		})
+		item := w.entryIDs(vals, transKey{kind: transMapItem, slot: d, leaf: f.value}, func(dv *dictView, i int) (uint32, error) {
+			return w.st.stringID(d, dv.str(i))
+		})
+		for r := range n {
+			ids[r] = 0
+			for e := keys.rows[r]; e < keys.rows[r+1]; e++ {
+				if want.ids[e] == 1 {
+					if err := cmp.Or(want.badAt(e), item.badAt(e)); err != nil {
+						return w.errAt(base+r, ds.label, err)
+					}
+					ids[r] = item.ids[e]
 					break
 				}
-				if vals.lazy[vc] < 0 {
-					w.st.mu.Lock()
-					id, err := w.st.stringID(d, vals.dict[vc])
-					w.st.mu.Unlock()
-					if err != nil {
-						return w.errAt(base+i, ds.label, err)
-					}
-					vals.lazy[vc] = int64(id)
-				}
-				ids[i] = uint32(vals.lazy[vc])
-				break
 			}
 		}
 		return nil
 	}
-	// Tags: intern key and value strings, then the (key, value) id tuple.
 	w.st.mu.Lock()
 	kin, vin := w.st.mapInterners(d)
-	keys.trans = keys.trans[:fk]
-	for j := fk; j < len(keys.dict); j++ {
-		id, _ := kin.lookup(keys.dict[j])
-		keys.trans = append(keys.trans, id)
-	}
-	vals.trans = vals.trans[:fv]
-	for j := fv; j < len(vals.dict); j++ {
-		id, _ := vin.lookup(vals.dict[j])
-		vals.trans = append(vals.trans, id)
-	}
 	w.st.mu.Unlock()
-	ktrans, vtrans := keys.trans, vals.trans
-	kcodes, vcodes := keys.codes, vals.codes
-	for i := 0; i < n; i++ {
-		if m.IsNull(i) {
-			ids[i] = 0
-			continue
+	k := w.entryIDs(keys, transKey{kind: transMapKey, slot: d, leaf: f.key}, func(dv *dictView, i int) (uint32, error) {
+		id, _ := kin.lookup(dv.str(i))
+		return id, nil
+	})
+	v := w.entryIDs(vals, transKey{kind: transMapVal, slot: d, leaf: f.value}, func(dv *dictView, i int) (uint32, error) {
+		id, _ := vin.lookup(dv.str(i))
+		return id, nil
+	})
+	tr := w.trie(d)
+	for r := range n {
+		node := uint32(0)
+		for e := keys.rows[r]; e < keys.rows[r+1]; e++ {
+			node = tr.step(node, k.ids[e], v.ids[e])
 		}
-		start, end := m.ValueOffsets(i)
-		if start == end {
-			ids[i] = 0
-			continue
-		}
-		t := w.tuple[:0]
-		for e := start; e < end; e++ {
-			kc, vc := kcodes[e], vcodes[e]
-			var k, v uint32
-			if kc >= 0 {
-				k = ktrans[kc]
-			}
-			if vc >= 0 {
-				v = vtrans[vc]
-			}
-			t = binary.LittleEndian.AppendUint32(t, k)
-			t = binary.LittleEndian.AppendUint32(t, v)
-		}
-		w.tuple = t
-		id, err := w.tupleID(d, t, func() map[string]string {
-			tags := map[string]string{}
-			for x := 0; x+8 <= len(t); x += 8 {
-				if k := kin.strs[binary.LittleEndian.Uint32(t[x:])]; k != "" {
-					tags[k] = vin.strs[binary.LittleEndian.Uint32(t[x+4:])]
-				}
-			}
-			return tags
-		})
+		id, err := w.trieSlot(d, tr, node)
 		if err != nil {
-			return w.errAt(base+i, ds.label, err)
+			return w.errAt(base+r, ds.label, err)
 		}
-		ids[i] = id
+		ids[r] = id
 	}
 	return nil
 }
 
-// tupleID maps the id tuple of a map or composite value to the slot id of
-// its canonical JSON, building the JSON (under the lock) only for tuples
-// this worker has not seen.
-func (w *pqWorker) tupleID(d int, t []byte, build func() map[string]string) (uint32, error) {
-	if id, ok := w.tuples[d][string(t)]; ok {
-		return id, nil
+// entryIDs translates the codes of a map leaf window, one id per entry
+// (0 for a null value); bad, per entry too, is nil when no entry failed.
+type entryIDs struct {
+	ids []uint32
+	bad []error
+}
+
+func (w *pqWorker) entryIDs(win *leafWin, key transKey, fn func(dv *dictView, i int) (uint32, error)) *entryIDs {
+	out := w.entries[key]
+	if out == nil {
+		out = &entryIDs{}
+		w.entries[key] = out
 	}
-	w.st.mu.Lock()
-	id, err := w.st.stringID(d, canonicalStrings(build()))
-	w.st.mu.Unlock()
-	if err == nil {
-		w.tuples[d][string(t)] = id
+	out.ids, out.bad = growU32(out.ids, len(win.codes)), out.bad[:0]
+	start := 0
+	for _, s := range win.segs {
+		dv := s.dv
+		t, _ := w.translation(key, &dv, func(i int) (uint32, error) { return fn(&dv, i) })
+		ids, tids := out.ids[start:s.end], t.ids
+		for e, c := range win.codes[start:s.end] {
+			if c >= 0 {
+				ids[e] = tids[c]
+			} else {
+				ids[e] = 0
+			}
+		}
+		if t.bad != nil {
+			if len(out.bad) == 0 {
+				out.bad = slices.Grow(out.bad, len(win.codes))[:len(win.codes)]
+				clear(out.bad)
+			}
+			for e, c := range win.codes[start:s.end] {
+				if c >= 0 {
+					out.bad[start+e] = t.bad[c]
+				}
+			}
+		}
+		start = s.end
 	}
-	return id, err
+	return out
+}
+
+// badAt returns the error of entry e, if any.
+func (x *entryIDs) badAt(e int32) error {
+	if len(x.bad) == 0 {
+		return nil
+	}
+	return x.bad[e]
 }
 
 // composite handles a slot made of many columns (legacy CUR tag columns,
 // FOCUS x_ columns).
-func (w *pqWorker) composite(rec arrow.RecordBatch, d, n, base int) error {
+func (w *pqWorker) composite(d, base, n int) error {
 	pd := &w.p.dims[d]
 	ids := w.ids[d]
+	clear(ids)
 	if len(pd.members) == 0 {
-		clear(ids)
 		return nil
 	}
 	w.st.mu.Lock()
-	_, vin := w.st.mapInterners(d)
-	members := make([]*dictCol, len(pd.members))
-	for k, f := range pd.members {
-		mc := w.dcol(d, f, 0)
-		fresh := mc.loadKeep(column(rec, f))
-		mc.trans = mc.trans[:fresh]
-		for j := fresh; j < len(mc.dict); j++ {
-			id, _ := vin.lookup(mc.dict[j])
-			mc.trans = append(mc.trans, id)
-		}
-		members[k] = mc
+	kin, vin := w.st.mapInterners(d)
+	keyIDs := make([]uint32, len(pd.members))
+	for k, key := range pd.keys {
+		keyIDs[k], _ = kin.lookup(key)
 	}
 	w.st.mu.Unlock()
-	for i := 0; i < n; i++ {
-		t := w.tuple[:0]
-		for k := range pd.members {
-			var v uint32
-			if c := members[k].codes[i]; c >= 0 {
-				v = members[k].trans[c]
-			}
-			t = binary.LittleEndian.AppendUint32(t, v)
+	tr := w.trie(d)
+	nodes := w.grp.scratch(n)
+	clear(nodes)
+	for k, f := range pd.members {
+		win := &w.cursors[f.leaf].win
+		if win.null {
+			continue
 		}
-		w.tuple = t
-		id, err := w.tupleID(d, t, func() map[string]string {
-			vals := map[string]string{}
-			for k, key := range pd.keys {
-				if v := vin.strs[binary.LittleEndian.Uint32(t[4*k:])]; v != "" {
-					vals[key] = v
+		start := 0
+		for _, s := range win.segs {
+			t, _ := w.translation(transKey{kind: transMapVal, slot: d, leaf: f.leaf}, &s.dv, func(i int) (uint32, error) {
+				id, _ := vin.lookup(s.dv.str(i))
+				return id, nil
+			})
+			for j := start; j < s.end; j++ {
+				if c := win.codes[j]; c >= 0 && t.ids[c] != 0 {
+					nodes[j] = tr.step(nodes[j], keyIDs[k], t.ids[c])
 				}
 			}
-			return vals
-		})
-		if err != nil {
-			return w.errAt(base+i, w.st.spec.dims[d].label, err)
+			start = s.end
 		}
-		ids[i] = id
+	}
+	for r := range n {
+		id, err := w.trieSlot(d, tr, nodes[r])
+		if err != nil {
+			return w.errAt(base+r, w.st.spec.dims[d].label, err)
+		}
+		ids[r] = id
 	}
 	return nil
+}
+
+func (w *pqWorker) trie(d int) *pqTrie {
+	if w.tries[d] == nil {
+		w.tries[d] = newPQTrie()
+	}
+	return w.tries[d]
+}
+
+// trieSlot returns the slot id of the key/value path ending at node,
+// building its canonical JSON once.
+func (w *pqWorker) trieSlot(d int, tr *pqTrie, node uint32) (uint32, error) {
+	if s := tr.slot[node]; s != noSlot {
+		return s, nil
+	}
+	w.st.mu.Lock()
+	defer w.st.mu.Unlock()
+	kin, vin := w.st.mapInterners(d)
+	var path []uint32
+	for x := node; x != 0; x = tr.nodes[x].parent {
+		path = append(path, x)
+	}
+	m := map[string]string{}
+	for i := len(path) - 1; i >= 0; i-- {
+		nd := tr.nodes[path[i]]
+		if k := kin.strs[nd.key]; k != "" {
+			m[k] = vin.strs[nd.val]
+		}
+	}
+	if len(m) == 0 {
+		tr.slot[node] = 0
+		return 0, nil
+	}
+	id, err := w.st.stringID(d, canonicalStrings(m))
+	if err != nil {
+		return 0, err
+	}
+	tr.slot[node] = id
+	return id, nil
+}
+
+// numCol is one window of a metric leaf as Decimals.
+type numCol struct {
+	win   int
+	vals  []valdrix.Decimal
+	valid []bool
+	null  bool
+}
+
+// num converts a metric field's window to Decimals.
+func (w *pqWorker) num(f *pqField, base, n int) (*numCol, error) {
+	nc := w.nums[f.leaf]
+	if nc == nil {
+		nc = &numCol{win: -1}
+		w.nums[f.leaf] = nc
+	}
+	if nc.win == w.numWin {
+		return nc, nil
+	}
+	nc.win = w.numWin
+	win := &w.cursors[f.leaf].win
+	nc.null = win.null
+	if win.null {
+		return nc, nil
+	}
+	nc.vals = slices.Grow(nc.vals[:0], n)[:n]
+	nc.valid = slices.Grow(nc.valid[:0], n)[:n]
+	start := 0
+	for _, s := range win.segs {
+		t := w.decimals(f.leaf, &s.dv)
+		for j := start; j < s.end; j++ {
+			c := win.codes[j]
+			if c < 0 {
+				nc.vals[j], nc.valid[j] = 0, false
+				continue
+			}
+			e := &t.entries[c]
+			if e.err != nil {
+				nc.win = -1
+				return nil, w.errAt(base+j, f.name, errorf("%q is not a number: %w", e.text, e.err))
+			}
+			nc.vals[j], nc.valid[j] = e.val, e.valid
+		}
+		start = s.end
+	}
+	return nc, nil
+}
+
+// decTrans is a metric leaf's dictionary as Decimals.
+type decTrans struct {
+	gen     uint64
+	entries []decimalEntry
+}
+
+func (w *pqWorker) decimals(leaf int, dv *dictView) *decTrans {
+	t := w.decs[leaf]
+	if t == nil {
+		t = &decTrans{}
+		w.decs[leaf] = t
+	}
+	if t.gen == dv.gen {
+		return t
+	}
+	n := dv.len()
+	t.gen = dv.gen
+	t.entries = slices.Grow(t.entries[:0], n)[:n]
+	for i := range n {
+		t.entries[i] = dv.decimal(i)
+	}
+	return t
 }
 
 // mapInterners returns the key and value interners of map or composite slot
@@ -707,62 +912,4 @@ func (st *tableState) mapInterners(d int) (*interner, *interner) {
 		st.mapKeys[d], st.mapVals[d] = newInterner(), newInterner()
 	}
 	return st.mapKeys[d], st.mapVals[d]
-}
-
-// checkColumnChunks validates the byte ranges of the column chunks about to
-// be read. arrow-go opens column readers on goroutines of its own, where a
-// panic on impossible metadata (a negative length) could not be recovered,
-// so such files are refused here first.
-func checkColumnChunks(rdr *file.Reader, rg int, leaves []int) error {
-	md := rdr.MetaData()
-	size := md.GetSourceFileSize()
-	rgm := md.RowGroup(rg)
-	if rgm.NumRows() < 0 {
-		return errorf("corrupt Parquet metadata: negative row count")
-	}
-	for _, i := range leaves {
-		if i >= rgm.NumColumns() {
-			return errorf("corrupt Parquet metadata: row group has %d columns, want %d", rgm.NumColumns(), i+1)
-		}
-		col, err := rgm.ColumnChunk(i)
-		if err != nil {
-			return errorf("corrupt Parquet metadata: %w", err)
-		}
-		start := col.DataPageOffset()
-		if col.HasDictionaryPage() && col.DictionaryPageOffset() > 0 && start > col.DictionaryPageOffset() {
-			start = col.DictionaryPageOffset()
-		}
-		n := col.TotalCompressedSize()
-		if start < 0 || n < 0 || start > size || n > size-start {
-			return errorf("corrupt Parquet metadata: column chunk %d spans bytes %d+%d of a %d-byte file", i, start, n, size)
-		}
-	}
-	return nil
-}
-
-// dcolKey names one string column's state: the slot, the field and the
-// part (0 the column itself, 1 a map's keys, 2 its values).
-type dcolKey struct {
-	slot  int
-	field string
-	part  uint8
-}
-
-// dictCol is a string column's dictionary and its translations, kept across
-// the batches of one row group.
-type dictCol struct {
-	strColumn
-	trans []uint32 // slot (or interner) ids of dict entries
-	want  []bool   // map keys: the entry is the wanted key
-	lazy  []int64  // map values: slot id, or -1 when not yet translated
-}
-
-func (w *pqWorker) dcol(d int, field string, part uint8) *dictCol {
-	k := dcolKey{d, field, part}
-	c := w.dcols[k]
-	if c == nil {
-		c = &dictCol{}
-		w.dcols[k] = c
-	}
-	return c
 }

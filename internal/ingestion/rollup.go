@@ -25,6 +25,7 @@ type Rollup struct {
 	rows   []LedgerRow
 	totals map[totalKey]*CategoryTotal
 	lines  int64
+	sorted bool // rows are sorted already (adopt)
 }
 
 // CategoryTotal is the sum of one charge category in one currency, for
@@ -206,41 +207,97 @@ func compareRows(a, b *LedgerRow) int {
 	if a.BillingPeriod != b.BillingPeriod {
 		return cmp.Compare(a.BillingPeriod, b.BillingPeriod)
 	}
-	for _, f := range [...]func(*LedgerRow) string{
-		func(r *LedgerRow) string { return string(r.Provider) },
-		func(r *LedgerRow) string { return r.BillingAccountID },
-		func(r *LedgerRow) string { return r.SubAccountID },
-		func(r *LedgerRow) string { return r.ServiceName },
-		func(r *LedgerRow) string { return r.ResourceID },
-		func(r *LedgerRow) string { return r.UsageType },
-		func(r *LedgerRow) string { return r.Operation },
-		func(r *LedgerRow) string { return r.ChargeCategory },
-		func(r *LedgerRow) string { return r.ChargeClass },
-		func(r *LedgerRow) string { return r.BillingAccountName },
-		func(r *LedgerRow) string { return r.SubAccountName },
-		func(r *LedgerRow) string { return r.ServiceCategory },
-		func(r *LedgerRow) string { return r.RegionID },
-		func(r *LedgerRow) string { return r.AvailabilityZone },
-		func(r *LedgerRow) string { return r.ResourceName },
-		func(r *LedgerRow) string { return r.ResourceType },
-		func(r *LedgerRow) string { return r.SkuID },
-		func(r *LedgerRow) string { return r.InstanceType },
-		func(r *LedgerRow) string { return r.ChargeFrequency },
-		func(r *LedgerRow) string { return r.PricingCategory },
-		func(r *LedgerRow) string { return r.PricingUnit },
-		func(r *LedgerRow) string { return r.ConsumedUnit },
-		func(r *LedgerRow) string { return r.BillingCurrency },
-		func(r *LedgerRow) string { return r.CommitmentDiscountID },
-		func(r *LedgerRow) string { return r.CommitmentDiscountStatus },
-		func(r *LedgerRow) string { return r.CommitmentDiscountType },
-		func(r *LedgerRow) string { return r.CapacityReservationID },
-		func(r *LedgerRow) string { return r.CapacityReservationStatus },
-		func(r *LedgerRow) string { return r.Tags },
-		func(r *LedgerRow) string { return r.Extensions },
-	} {
-		if x, y := f(a), f(b); x != y {
-			return strings.Compare(x, y)
-		}
+	// Plain comparisons, not a table of accessors: this runs about
+	// n·log n times when a large period is sorted.
+	if a.Provider != b.Provider {
+		return strings.Compare(string(a.Provider), string(b.Provider))
+	}
+	if a.BillingAccountID != b.BillingAccountID {
+		return strings.Compare(a.BillingAccountID, b.BillingAccountID)
+	}
+	if a.SubAccountID != b.SubAccountID {
+		return strings.Compare(a.SubAccountID, b.SubAccountID)
+	}
+	if a.ServiceName != b.ServiceName {
+		return strings.Compare(a.ServiceName, b.ServiceName)
+	}
+	if a.ResourceID != b.ResourceID {
+		return strings.Compare(a.ResourceID, b.ResourceID)
+	}
+	if a.UsageType != b.UsageType {
+		return strings.Compare(a.UsageType, b.UsageType)
+	}
+	if a.Operation != b.Operation {
+		return strings.Compare(a.Operation, b.Operation)
+	}
+	if a.ChargeCategory != b.ChargeCategory {
+		return strings.Compare(a.ChargeCategory, b.ChargeCategory)
+	}
+	if a.ChargeClass != b.ChargeClass {
+		return strings.Compare(a.ChargeClass, b.ChargeClass)
+	}
+	if a.BillingAccountName != b.BillingAccountName {
+		return strings.Compare(a.BillingAccountName, b.BillingAccountName)
+	}
+	if a.SubAccountName != b.SubAccountName {
+		return strings.Compare(a.SubAccountName, b.SubAccountName)
+	}
+	if a.ServiceCategory != b.ServiceCategory {
+		return strings.Compare(a.ServiceCategory, b.ServiceCategory)
+	}
+	if a.RegionID != b.RegionID {
+		return strings.Compare(a.RegionID, b.RegionID)
+	}
+	if a.AvailabilityZone != b.AvailabilityZone {
+		return strings.Compare(a.AvailabilityZone, b.AvailabilityZone)
+	}
+	if a.ResourceName != b.ResourceName {
+		return strings.Compare(a.ResourceName, b.ResourceName)
+	}
+	if a.ResourceType != b.ResourceType {
+		return strings.Compare(a.ResourceType, b.ResourceType)
+	}
+	if a.SkuID != b.SkuID {
+		return strings.Compare(a.SkuID, b.SkuID)
+	}
+	if a.InstanceType != b.InstanceType {
+		return strings.Compare(a.InstanceType, b.InstanceType)
+	}
+	if a.ChargeFrequency != b.ChargeFrequency {
+		return strings.Compare(a.ChargeFrequency, b.ChargeFrequency)
+	}
+	if a.PricingCategory != b.PricingCategory {
+		return strings.Compare(a.PricingCategory, b.PricingCategory)
+	}
+	if a.PricingUnit != b.PricingUnit {
+		return strings.Compare(a.PricingUnit, b.PricingUnit)
+	}
+	if a.ConsumedUnit != b.ConsumedUnit {
+		return strings.Compare(a.ConsumedUnit, b.ConsumedUnit)
+	}
+	if a.BillingCurrency != b.BillingCurrency {
+		return strings.Compare(a.BillingCurrency, b.BillingCurrency)
+	}
+	if a.CommitmentDiscountID != b.CommitmentDiscountID {
+		return strings.Compare(a.CommitmentDiscountID, b.CommitmentDiscountID)
+	}
+	if a.CommitmentDiscountStatus != b.CommitmentDiscountStatus {
+		return strings.Compare(a.CommitmentDiscountStatus, b.CommitmentDiscountStatus)
+	}
+	if a.CommitmentDiscountType != b.CommitmentDiscountType {
+		return strings.Compare(a.CommitmentDiscountType, b.CommitmentDiscountType)
+	}
+	if a.CapacityReservationID != b.CapacityReservationID {
+		return strings.Compare(a.CapacityReservationID, b.CapacityReservationID)
+	}
+	if a.CapacityReservationStatus != b.CapacityReservationStatus {
+		return strings.Compare(a.CapacityReservationStatus, b.CapacityReservationStatus)
+	}
+	if a.Tags != b.Tags {
+		return strings.Compare(a.Tags, b.Tags)
+	}
+	if a.Extensions != b.Extensions {
+		return strings.Compare(a.Extensions, b.Extensions)
 	}
 	if c := cmp.Compare(a.VCPUs, b.VCPUs); c != 0 {
 		return c
@@ -248,14 +305,32 @@ func compareRows(a, b *LedgerRow) int {
 	return cmp.Compare(a.Missing&^metricBits, b.Missing&^metricBits)
 }
 
-// addHashed adds many lines whose key hashes are known.
-func (r *Rollup) addHashed(lines []LedgerRow, hashes []uint64) error {
-	r.Grow(len(lines))
-	for i := range lines {
-		if err := r.insert(&lines[i], hashes[i]); err != nil {
+// adopt takes rows that may repeat a key and are in no order (the groups of
+// several worker tables, mapped to FOCUS): it sorts them, merges the rows of
+// equal keys, which sorting made adjacent, and adds up the totals. The
+// Rollup must be empty. Sorting is needed anyway, and costs less than a hash
+// index over every row.
+func (r *Rollup) adopt(rows []LedgerRow) error {
+	if len(r.rows) > 0 {
+		return errorf("internal error: adopt into a non-empty roll-up")
+	}
+	sortRows(rows)
+	out := rows[:0]
+	for i := range rows {
+		if err := r.addTotals(&rows[i]); err != nil {
 			return err
 		}
+		r.lines += rows[i].LineCount
+		if n := len(out); n > 0 && sameKey(&out[n-1], &rows[i]) {
+			if err := addMetrics(&out[n-1], &rows[i]); err != nil {
+				return err
+			}
+			continue
+		}
+		out = append(out, rows[i])
 	}
+	clear(rows[len(out):])
+	r.rows, r.sorted = out, true
 	return nil
 }
 
@@ -276,7 +351,10 @@ func (r *Rollup) Grow(n int) {
 func (r *Rollup) Rows() []LedgerRow {
 	rows := r.rows
 	r.rows, r.next, r.index = nil, nil, map[uint64]int32{}
-	sortRows(rows)
+	if !r.sorted {
+		sortRows(rows)
+	}
+	r.sorted = false
 	return rows
 }
 

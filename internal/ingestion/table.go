@@ -2,6 +2,7 @@ package ingestion
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 
@@ -84,15 +85,25 @@ type rawSums struct {
 	lines   int64
 }
 
-// aggregator sums metrics per rawKey. It is an open-addressing hash table
-// over the keys (linear probing, load factor at most 1/2) with a hash that
-// mixes only the dimension words a spec uses: much cheaper than a Go map
-// with 136-byte keys on the per-line path.
+// aggregator sums metrics per rawKey. Entries live in fixed-size blocks in
+// the order they were created; each charge day has its own open-addressing
+// index over them (linear probing, load factor at most 1/2) with a hash that
+// mixes only the dimension words a spec uses. Exports are written roughly
+// in time order, so the index being probed is the current day's: small and
+// in cache, where one index over a month of groups would miss on most lines.
 type aggregator struct {
-	nd     int     // dimension slots in use
-	slots  []int32 // index of the entry, -1 when empty
-	blocks [][]aggEntry
-	n      int
+	nd      int // dimension slots in use
+	days    map[valdrix.Date]*dayIndex
+	lastDay valdrix.Date
+	last    *dayIndex
+	blocks  [][]aggEntry
+	n       int
+}
+
+// dayIndex indexes the entries of one charge day.
+type dayIndex struct {
+	slots []int32 // index of the entry, -1 when empty
+	n     int
 }
 
 // aggBlock is the number of entries per block: entries live in fixed-size
@@ -119,28 +130,45 @@ type aggEntry struct {
 }
 
 func newAggregator(nd int) *aggregator {
-	a := &aggregator{nd: nd}
-	a.resize(1 << 12)
-	return a
+	return &aggregator{nd: nd, days: map[valdrix.Date]*dayIndex{}}
 }
 
-func (a *aggregator) resize(n int) {
-	a.slots = make([]int32, n)
-	for i := range a.slots {
-		a.slots[i] = -1
+// index returns the index of day, creating it.
+func (a *aggregator) index(day valdrix.Date) *dayIndex {
+	if a.last != nil && a.lastDay == day {
+		return a.last
+	}
+	ix := a.days[day]
+	if ix == nil {
+		ix = &dayIndex{}
+		a.resize(ix, 1<<8)
+		a.days[day] = ix
+	}
+	a.lastDay, a.last = day, ix
+	return ix
+}
+
+func (a *aggregator) resize(ix *dayIndex, n int) {
+	old := ix.slots
+	ix.slots = make([]int32, n)
+	for i := range ix.slots {
+		ix.slots[i] = -1
 	}
 	mask := uint64(n - 1)
-	for i := 0; i < a.n; i++ {
-		j := a.hash(&a.entry(i).key) & mask
-		for a.slots[j] >= 0 {
+	for _, e := range old {
+		if e < 0 {
+			continue
+		}
+		j := a.hash(&a.entry(int(e)).key) & mask
+		for ix.slots[j] >= 0 {
 			j = (j + 1) & mask
 		}
-		a.slots[j] = int32(i)
+		ix.slots[j] = e
 	}
 }
 
 func (a *aggregator) hash(k *rawKey) uint64 {
-	h := (uint64(uint32(k.day))<<32 | uint64(uint32(k.period))) * 0x9E3779B97F4A7C15
+	h := uint64(uint32(k.period)) * 0x9E3779B97F4A7C15
 	for i := 0; i < a.nd; i += 2 {
 		w := uint64(k.dims[i]) | uint64(k.dims[i+1])<<32
 		h = (h ^ w) * 0xff51afd7ed558ccd
@@ -154,20 +182,22 @@ func (a *aggregator) len() int { return a.n }
 
 // add adds one line's metrics; it reports the metric slot that overflowed, or -1.
 func (a *aggregator) add(k *rawKey, vals *[maxMetrics]valdrix.Decimal, present uint16, lines int64, n int) int {
-	mask := uint64(len(a.slots) - 1)
+	ix := a.index(k.day)
+	mask := uint64(len(ix.slots) - 1)
 	j := a.hash(k) & mask
 	var i int32
 	for {
-		i = a.slots[j]
+		i = ix.slots[j]
 		if i < 0 {
 			i = int32(a.push(k))
-			a.slots[j] = i
-			if 2*a.n > len(a.slots) {
-				a.resize(2 * len(a.slots))
+			ix.slots[j] = i
+			ix.n++
+			if 2*ix.n > len(ix.slots) {
+				a.resize(ix, 2*len(ix.slots))
 			}
 			break
 		}
-		if a.entry(int(i)).key == *k {
+		if e := a.entry(int(i)); e.key.period == k.period && e.key.day == k.day && slices.Equal(e.key.dims[:a.nd], k.dims[:a.nd]) {
 			break
 		}
 		j = (j + 1) & mask
@@ -243,15 +273,15 @@ func emit(spec *tableSpec, aggs []*aggregator, slots []*interner, r *Rollup) err
 	for _, a := range aggs {
 		total += a.len()
 	}
-	r.Grow(total)
+	rows := make([]LedgerRow, total)
 	const chunk = 1 << 15
-	rows := make([]LedgerRow, min(total, chunk))
-	hashes := make([]uint64, len(rows))
 	errs := make([]error, 2)
+	off := 0
 	for ai, a := range aggs {
-		a.slots = nil // no more lookups: free the hash index first
+		a.days, a.last = nil, nil // no more lookups: free the hash indexes first
 		for lo := 0; lo < a.n; lo += chunk {
 			n := min(chunk, a.n-lo)
+			out := rows[off+lo : off+lo+n]
 			var wg sync.WaitGroup
 			for w := range 2 {
 				from, to := w*n/2, (w+1)*n/2
@@ -270,8 +300,7 @@ func emit(spec *tableSpec, aggs []*aggregator, slots []*interner, r *Rollup) err
 							return
 						}
 						row.ChargeDay, row.BillingPeriod, row.LineCount = g.day, g.period, g.lines
-						rows[i] = row
-						hashes[i] = r.hash(&rows[i])
+						out[i] = row
 					}
 				})
 			}
@@ -279,17 +308,17 @@ func emit(spec *tableSpec, aggs []*aggregator, slots []*interner, r *Rollup) err
 			if err := errors.Join(errs...); err != nil {
 				return err
 			}
-			if err := r.addHashed(rows[:n], hashes[:n]); err != nil {
-				return err
-			}
 			// Free the blocks already emitted.
 			for b := lo / aggBlock; b < (lo+n)/aggBlock; b++ {
 				a.blocks[b] = nil
 			}
 		}
+		off += a.n
 		aggs[ai] = nil
 	}
-	return nil
+	// Groups of different worker tables, or different source values that
+	// map to the same FOCUS row, share a ledger key: adopt merges them.
+	return r.adopt(rows)
 }
 
 // normName normalises a header for matching: lower case letters and digits

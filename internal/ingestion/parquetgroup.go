@@ -1,0 +1,350 @@
+package ingestion
+
+import (
+	"math"
+	"math/bits"
+	"slices"
+
+	"github.com/valdrix/valdrix/internal/valdrix"
+)
+
+// grouper assigns the rows of a window dense group ids by their whole key
+// without hashing wide keys: the key columns are folded into one integer
+// per row (acc = acc·width + value, widths from each column's range), and
+// when the next column would overflow 64 bits the accumulated values are
+// renumbered densely first. Equal keys get equal ids exactly; no hash
+// collision can merge two groups.
+type grouper struct {
+	acc   []uint64
+	card  uint64 // every acc value is below card
+	gids  []uint32
+	reps  []int32 // per group: its first row
+	first []int32 // direct renumbering when card is small
+	tab   []denseSlot
+	gen   uint32
+	shift uint
+	scr   []uint32
+	// per-group sums of the window
+	sums    []valdrix.Decimal
+	present []uint16
+	lines   []int64
+	mvals   [maxMetrics][]valdrix.Decimal
+	mvalid  [maxMetrics][]bool
+}
+
+type denseSlot struct {
+	key uint64
+	gen uint32
+	val uint32
+}
+
+// scratch returns a reusable uint32 buffer of n elements.
+func (g *grouper) scratch(n int) []uint32 {
+	g.scr = growU32(g.scr, n)
+	return g.scr
+}
+
+func (g *grouper) start(n int) {
+	g.acc = slices.Grow(g.acc[:0], n)[:n]
+	clear(g.acc)
+	g.card = 1
+}
+
+// fold adds one key column.
+func (g *grouper) fold(col []uint32) {
+	if len(col) == 0 {
+		return
+	}
+	lo, hi := col[0], col[0]
+	for _, v := range col {
+		lo = min(lo, v)
+		hi = max(hi, v)
+	}
+	if lo == hi {
+		return
+	}
+	c := uint64(hi-lo) + 1
+	if g.card > math.MaxUint64/c {
+		g.renumber(false)
+	}
+	acc := g.acc[:len(col)]
+	for i, v := range col {
+		acc[i] = acc[i]*c + uint64(v-lo)
+	}
+	g.card *= c
+}
+
+// renumber replaces acc by dense ids in order of first appearance; with
+// final it also records the ids in gids and each group's first row.
+func (g *grouper) renumber(final bool) {
+	n := len(g.acc)
+	if final {
+		g.gids = growU32(g.gids, n)
+		g.reps = g.reps[:0]
+	}
+	next := uint32(0)
+	if g.card <= uint64(4*n+64) {
+		g.first = growInt32(g.first, int(g.card))
+		for i := range g.first {
+			g.first[i] = -1
+		}
+		for i, k := range g.acc {
+			id := g.first[k]
+			if id < 0 {
+				id = int32(next)
+				g.first[k] = id
+				next++
+				if final {
+					g.reps = append(g.reps, int32(i))
+				}
+			}
+			if final {
+				g.gids[i] = uint32(id)
+			} else {
+				g.acc[i] = uint64(id)
+			}
+		}
+		g.card = uint64(next)
+		return
+	}
+	g.resetTable(n)
+	mask := uint64(len(g.tab) - 1)
+	for i, k := range g.acc {
+		h := (k * 0x9E3779B97F4A7C15) >> g.shift
+		var id uint32
+		for {
+			s := &g.tab[h]
+			if s.gen != g.gen {
+				s.gen, s.key, s.val = g.gen, k, next
+				id = next
+				next++
+				if final {
+					g.reps = append(g.reps, int32(i))
+				}
+				break
+			}
+			if s.key == k {
+				id = s.val
+				break
+			}
+			h = (h + 1) & mask
+		}
+		if final {
+			g.gids[i] = id
+		} else {
+			g.acc[i] = uint64(id)
+		}
+	}
+	g.card = uint64(next)
+}
+
+func (g *grouper) resetTable(n int) {
+	size := 1 << bits.Len(uint(2*n-1))
+	size = max(size, 16)
+	if len(g.tab) != size {
+		g.tab = make([]denseSlot, size)
+		g.gen = 0
+	}
+	g.gen++
+	if g.gen == 0 {
+		clear(g.tab)
+		g.gen = 1
+	}
+	g.shift = uint(64 - bits.Len(uint(size-1)))
+}
+
+// aggregate groups the window's rows by key, sums their metrics per group,
+// then adds each group to the worker's aggregator.
+func (w *pqWorker) aggregate(base, n int) error {
+	g := &w.grp
+	spec := w.st.spec
+	g.start(n)
+	col := g.scratch(n)
+	for i, d := range w.days {
+		col[i] = uint32(d)
+	}
+	g.fold(col)
+	for i, d := range w.periods {
+		col[i] = uint32(d.Month())
+	}
+	g.fold(col)
+	nd := len(w.p.dims)
+	for d := range nd {
+		g.fold(w.ids[d][:n])
+	}
+	g.renumber(true)
+	groups := len(g.reps)
+	nm := len(spec.metrics)
+	g.sums = slices.Grow(g.sums[:0], groups*nm)[:groups*nm]
+	clear(g.sums)
+	g.present = slices.Grow(g.present[:0], groups)[:groups]
+	clear(g.present)
+	g.lines = slices.Grow(g.lines[:0], groups)[:groups]
+	clear(g.lines)
+	gids := g.gids[:n]
+	for _, x := range gids {
+		g.lines[x]++
+	}
+	for m := range nm {
+		vals, valid, err := w.metric(m, base, n)
+		if err != nil {
+			return err
+		}
+		if vals == nil {
+			continue
+		}
+		bit := uint16(1) << m
+		sums := g.sums
+		for i, x := range gids {
+			if !valid[i] {
+				continue
+			}
+			s := &sums[int(x)*nm+m]
+			v, ok := s.Add(vals[i])
+			if !ok {
+				return w.errAt(base+i, spec.metrics[m].label, errorf("the daily sum is out of range (more than 9.2 billion)"))
+			}
+			*s = v
+			g.present[x] |= bit
+		}
+	}
+	var (
+		key  rawKey
+		vals [maxMetrics]valdrix.Decimal
+	)
+	for x, r := range g.reps {
+		key.day = w.days[r]
+		key.period = w.periods[r].Month()
+		for d := range nd {
+			key.dims[d] = w.ids[d][r]
+		}
+		copy(vals[:nm], g.sums[x*nm:(x+1)*nm])
+		if m := w.agg.add(&key, &vals, g.present[x], g.lines[x], nm); m >= 0 {
+			return w.errAt(base+int(r), spec.metrics[m].label, errorf("the daily sum is out of range (more than 9.2 billion)"))
+		}
+	}
+	return nil
+}
+
+// metric resolves metric m for the window: the first candidate column with
+// a value on a row, else the first product of two columns with values.
+// vals is nil when no column of the metric has a value in the window.
+func (w *pqWorker) metric(m, base, n int) ([]valdrix.Decimal, []bool, error) {
+	var cols []*numCol
+	for _, f := range w.p.metrics[m] {
+		nc, err := w.num(f, base, n)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !nc.null {
+			cols = append(cols, nc)
+		}
+	}
+	var prods [][2]*numCol
+	for _, pr := range w.p.products[m] {
+		a, err := w.num(pr[0], base, n)
+		if err != nil {
+			return nil, nil, err
+		}
+		b, err := w.num(pr[1], base, n)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !a.null && !b.null {
+			prods = append(prods, [2]*numCol{a, b})
+		}
+	}
+	switch {
+	case len(cols) == 0 && len(prods) == 0:
+		return nil, nil, nil
+	case len(cols) == 1 && len(prods) == 0:
+		return cols[0].vals[:n], cols[0].valid[:n], nil
+	}
+	g := &w.grp
+	out := slices.Grow(g.mvals[m][:0], n)[:n]
+	valid := slices.Grow(g.mvalid[m][:0], n)[:n]
+	g.mvals[m], g.mvalid[m] = out, valid
+rows:
+	for i := range n {
+		for _, c := range cols {
+			if c.valid[i] {
+				out[i], valid[i] = c.vals[i], true
+				continue rows
+			}
+		}
+		out[i], valid[i] = 0, false
+		for _, pr := range prods {
+			if pr[0].valid[i] && pr[1].valid[i] {
+				v, ok := pr[0].vals[i].Mul(pr[1].vals[i])
+				if !ok {
+					return nil, nil, w.errAt(base+i, w.st.spec.metrics[m].label, errorf("the product is out of range"))
+				}
+				out[i], valid[i] = v, true
+				break
+			}
+		}
+	}
+	return out, valid, nil
+}
+
+// noSlot marks a trie node whose slot id is not known yet.
+const noSlot = ^uint32(0)
+
+// pqTrie numbers the sequences of (key, value) pairs of map and composite
+// slots: a row's tags are a path from the root, and each node is turned into
+// canonical JSON (and a slot id) once, however many rows end there.
+type pqTrie struct {
+	nodes []trieNode
+	slot  []uint32
+	tab   []trieEdge
+}
+
+type trieNode struct{ parent, key, val uint32 }
+
+type trieEdge struct{ parent, key, val, child uint32 }
+
+func newPQTrie() *pqTrie {
+	return &pqTrie{nodes: []trieNode{{}}, slot: []uint32{0}, tab: make([]trieEdge, 1024)}
+}
+
+func edgeHash(parent, key, val uint32) uint64 {
+	h := (uint64(parent)<<32 | uint64(key)) * 0x9E3779B97F4A7C15
+	h ^= uint64(val) * 0xff51afd7ed558ccd
+	return h ^ h>>29
+}
+
+// step returns the child of parent by (key, val), creating it.
+func (t *pqTrie) step(parent, key, val uint32) uint32 {
+	mask := uint64(len(t.tab) - 1)
+	h := edgeHash(parent, key, val) & mask
+	for {
+		e := &t.tab[h]
+		if e.child == 0 {
+			child := uint32(len(t.nodes))
+			*e = trieEdge{parent, key, val, child}
+			t.nodes = append(t.nodes, trieNode{parent, key, val})
+			t.slot = append(t.slot, noSlot)
+			if 2*len(t.nodes) > len(t.tab) {
+				t.grow()
+			}
+			return child
+		}
+		if e.parent == parent && e.key == key && e.val == val {
+			return e.child
+		}
+		h = (h + 1) & mask
+	}
+}
+
+func (t *pqTrie) grow() {
+	t.tab = make([]trieEdge, 2*len(t.tab))
+	mask := uint64(len(t.tab) - 1)
+	for child := 1; child < len(t.nodes); child++ {
+		nd := t.nodes[child]
+		h := edgeHash(nd.parent, nd.key, nd.val) & mask
+		for t.tab[h].child != 0 {
+			h = (h + 1) & mask
+		}
+		t.tab[h] = trieEdge{nd.parent, nd.key, nd.val, uint32(child)}
+	}
+}
