@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"testing"
 	"time"
@@ -309,4 +310,38 @@ func TestGenerateCUR2Deterministic(t *testing.T) {
 	d, err := ingestion.Detect(context.Background(), ingestion.MemoryFile("g", a))
 	require.NoError(t, err)
 	require.Equal(t, ingestion.FormatCUR2, d.Format)
+}
+
+// TestReadPeriodEmit streams the rows of a read: the same rows in the same
+// order as PeriodResult.Rows, and an error from the consumer ends the read.
+func TestReadPeriodEmit(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	require.NoError(t, ingestion.GenerateCUR2(&buf, ingestion.GenerateConfig{Rows: 20_000, Seed: 5, Days: 4, Resources: 1500, LongLived: 200,
+		Writer: ingestion.CUR2WriterOpts{RowGroupRows: 6000}}))
+	files := []ingestion.File{ingestion.MemoryFile("gen.parquet", buf.Bytes())}
+	whole, err := ingestion.ReadPeriod(context.Background(), files, ingestion.FormatCUR2, ingestion.ReadOptions{Workers: 2})
+	require.NoError(t, err)
+	require.Equal(t, int64(len(whole.Rows)), whole.LedgerRows)
+
+	var streamed []ingestion.LedgerRow
+	calls := 0
+	res, err := ingestion.ReadPeriod(context.Background(), files, ingestion.FormatCUR2, ingestion.ReadOptions{Workers: 2,
+		Emit: func(rows []ingestion.LedgerRow) error {
+			calls++
+			streamed = append(streamed, rows...)
+			return nil
+		}})
+	require.NoError(t, err)
+	require.Nil(t, res.Rows)
+	require.Equal(t, whole.LedgerRows, res.LedgerRows)
+	require.Empty(t, cmp.Diff(whole.Rows, streamed))
+	require.Equal(t, whole.Totals, res.Totals)
+	require.Equal(t, whole.Periods, res.Periods)
+	require.GreaterOrEqual(t, calls, 4, "one call per charge day at least")
+
+	stop := errors.New("consumer full")
+	_, err = ingestion.ReadPeriod(context.Background(), files, ingestion.FormatCUR2, ingestion.ReadOptions{Workers: 2,
+		Emit: func([]ingestion.LedgerRow) error { return stop }})
+	require.ErrorIs(t, err, stop)
 }

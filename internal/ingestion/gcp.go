@@ -137,7 +137,9 @@ func ReadGCP(ctx context.Context, source string, records iter.Seq2[*GCPRecord, e
 	if err != nil {
 		return nil, err
 	}
-	finishResult(res, roll)
+	if err := finishResult(res, roll, nil); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
 	"slices"
 	"time"
@@ -223,39 +224,69 @@ func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, erro
 	if err := im.store.CreateImport(ctx, imp); err != nil {
 		return imp, err
 	}
+	// Rows are written under this import's id as the reader produces them,
+	// a day at a time: invisible until swapped in, removed if the import
+	// fails or turns out unchanged. The period is never all in memory.
+	fingerprint := newContentHasher()
+	lines := map[valdrix.Provider]int64{}
+	var pending []LedgerRow
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		err := im.store.InsertLedgerRows(ctx, req.Tenant, req.Source, imp.ID, pending)
+		clear(pending)
+		pending = pending[:0]
+		return err
+	}
 	opts := req.Read
 	opts.Manifest = req.Files.Manifest
+	opts.Emit = func(rows []LedgerRow) error {
+		fingerprint.add(rows)
+		for i := range rows {
+			lines[rows[i].Provider] += rows[i].LineCount
+		}
+		for len(rows) > 0 {
+			n := min(len(rows), im.batch-len(pending))
+			pending = append(pending, rows[:n]...)
+			rows = rows[n:]
+			if len(pending) >= im.batch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
 	res, err := ReadPeriod(ctx, req.Files.Files, req.Format, opts)
+	if err == nil {
+		err = flush()
+	}
 	if err != nil {
 		return im.fail(ctx, imp, err)
 	}
 	imp.Format, imp.FormatReason = res.Format, res.FormatReason
-	imp.RowsRead, imp.LinesKept, imp.LedgerRows = res.RowsRead, res.LinesKept, int64(len(res.Rows))
+	imp.RowsRead, imp.LinesKept, imp.LedgerRows = res.RowsRead, res.LinesKept, res.LedgerRows
 	imp.Totals, imp.ExportTotals = res.Totals, res.ExportTotals
 	if imp.ManifestID == "" {
 		imp.ManifestID, imp.ManifestChecksum = res.ManifestID, res.ManifestChecksum
 	}
-	if len(res.Rows) == 0 {
+	if res.LedgerRows == 0 {
 		return im.fail(ctx, imp, valdrix.Errorf(valdrix.EINVALID, "The files hold no billing rows."))
 	}
 	periods := res.Periods
 	if imp.BillingPeriod == 0 && len(periods) > 0 {
 		imp.BillingPeriod = periods[0]
 	}
-	imp.ContentHash = contentHash(res.Rows)
+	imp.ContentHash = fingerprint.sum()
 	if len(periods) == 1 {
 		if cur, ok, err := im.current(ctx, req.Tenant, req.Source, periods[0]); err != nil {
 			return im.fail(ctx, imp, err)
 		} else if ok && cur.ContentHash == imp.ContentHash {
+			if _, err := im.store.DeleteLedgerImport(ctx, req.Tenant, imp.ID); err != nil {
+				return im.fail(ctx, imp, err)
+			}
 			return im.finishUnchanged(ctx, imp, cur, "the rows are identical to the current version")
-		}
-	}
-
-	// Write the rows under this import's id: invisible until swapped in.
-	for lo := 0; lo < len(res.Rows); lo += im.batch {
-		hi := min(lo+im.batch, len(res.Rows))
-		if err := im.store.InsertLedgerRows(ctx, req.Tenant, req.Source, imp.ID, res.Rows[lo:hi]); err != nil {
-			return im.fail(ctx, imp, err)
 		}
 	}
 	previous := map[valdrix.Month]Import{}
@@ -288,7 +319,7 @@ func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, erro
 	if err := im.store.UpdateImport(ctx, imp); err != nil {
 		return imp, err
 	}
-	for provider, n := range linesByProvider(res.Rows) {
+	for provider, n := range lines {
 		im.lines.WithLabelValues(string(provider)).Add(float64(n))
 	}
 	im.imports.WithLabelValues(string(ImportSucceeded)).Inc()
@@ -466,45 +497,46 @@ func exceeds(expected, actual, threshold valdrix.Decimal) (valdrix.Decimal, bool
 	return pct, pct > threshold
 }
 
-// contentHash fingerprints ledger rows (already in a deterministic order).
-func contentHash(rows []LedgerRow) string {
-	h := sha256.New()
-	var n [8]byte
-	w := func(s string) {
-		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
-	}
-	i := func(v int64) {
-		binary.LittleEndian.PutUint64(n[:], uint64(v))
-		h.Write(n[:])
-	}
+// contentHasher hashes ledger rows in order: two reads with the same hash
+// hold the same rows, so an unchanged re-export is recognised.
+type contentHasher struct {
+	h   hash.Hash
+	buf [8]byte
+}
+
+func newContentHasher() *contentHasher { return &contentHasher{h: sha256.New()} }
+
+func (c *contentHasher) int(v int64) {
+	binary.LittleEndian.PutUint64(c.buf[:], uint64(v))
+	c.h.Write(c.buf[:])
+}
+
+func (c *contentHasher) str(s string) {
+	c.int(int64(len(s)))
+	c.h.Write([]byte(s))
+}
+
+// add hashes rows.
+func (c *contentHasher) add(rows []LedgerRow) {
 	for k := range rows {
 		r := &rows[k]
-		i(int64(r.ChargeDay))
-		i(int64(r.BillingPeriod))
+		c.int(int64(r.ChargeDay))
+		c.int(int64(r.BillingPeriod))
 		for _, s := range [...]string{string(r.Provider), r.BillingAccountID, r.BillingAccountName, r.SubAccountID, r.SubAccountName,
 			r.ServiceName, r.ServiceCategory, r.RegionID, r.AvailabilityZone, r.ResourceID, r.ResourceName, r.ResourceType,
 			r.SkuID, r.InstanceType, r.UsageType, r.Operation, r.ChargeCategory, r.ChargeClass, r.ChargeFrequency,
 			r.PricingCategory, r.PricingUnit, r.ConsumedUnit, r.BillingCurrency, r.CommitmentDiscountID,
 			r.CommitmentDiscountStatus, r.CommitmentDiscountType, r.CapacityReservationID, r.CapacityReservationStatus,
 			r.Tags, r.Extensions} {
-			w(s)
+			c.str(s)
 		}
 		for _, v := range [...]valdrix.Decimal{r.ConsumedQuantity, r.PricingQuantity, r.BilledCost, r.EffectiveCost, r.ListCost, r.ContractedCost, r.VCPUs} {
-			i(int64(v))
+			c.int(int64(v))
 		}
-		i(r.LineCount)
-		i(int64(r.Missing))
+		c.int(r.LineCount)
+		c.int(int64(r.Missing))
 	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
-// linesByProvider sums the source lines behind rows per provider.
-func linesByProvider(rows []LedgerRow) map[valdrix.Provider]int64 {
-	out := map[valdrix.Provider]int64{}
-	for i := range rows {
-		out[rows[i].Provider] += rows[i].LineCount
-	}
-	return out
-}
+// sum returns the hash of every row added, in hex.
+func (c *contentHasher) sum() string { return hex.EncodeToString(c.h.Sum(nil)) }

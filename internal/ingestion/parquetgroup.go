@@ -24,6 +24,7 @@ type grouper struct {
 	gen   uint32
 	shift uint
 	scr   []uint32
+	keys  []uint32 // per group: its dimension ids
 	// per-group sums of the window
 	sums    []valdrix.Decimal
 	present []uint16
@@ -208,6 +209,15 @@ func (w *pqWorker) aggregate(base, n int) error {
 			g.present[x] |= bit
 		}
 	}
+	// Gather the groups' keys a column at a time: the first rows of the
+	// groups increase, so each column is read front to back.
+	g.keys = growU32(g.keys, groups*nd)
+	for d := range nd {
+		col, keys := w.ids[d], g.keys
+		for x, r := range g.reps {
+			keys[x*nd+d] = col[r]
+		}
+	}
 	var (
 		key  rawKey
 		vals [maxMetrics]valdrix.Decimal
@@ -215,9 +225,7 @@ func (w *pqWorker) aggregate(base, n int) error {
 	for x, r := range g.reps {
 		key.day = w.days[r]
 		key.period = w.periods[r].Month()
-		for d := range nd {
-			key.dims[d] = w.ids[d][r]
-		}
+		copy(key.dims[:nd], g.keys[x*nd:(x+1)*nd])
 		copy(vals[:nm], g.sums[x*nm:(x+1)*nm])
 		if m := w.agg.add(&key, &vals, g.present[x], g.lines[x], nm); m >= 0 {
 			return w.errAt(base+int(r), spec.metrics[m].label, errorf("the daily sum is out of range (more than 9.2 billion)"))

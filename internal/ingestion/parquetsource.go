@@ -15,7 +15,7 @@ import (
 // windowRows is the number of rows of a row group decoded and aggregated
 // at a time [ReadOptions.BatchRows]: it bounds the per-worker buffers
 // whatever the row group size.
-const windowRows = 1 << 16
+const windowRows = 1 << 17
 
 // parquetBlob is what the Parquet reader needs: random access (the footer is
 // at the end) and the size.

@@ -59,6 +59,12 @@ type ReadOptions struct {
 	// Manifest is the manifest the files belong to, if any: its id,
 	// checksum and declared totals go into the result.
 	Manifest *Manifest
+	// Emit, when set, receives the ledger rows in order (sorted by charge
+	// day and key), a day or a batch at a time, instead of
+	// PeriodResult.Rows; the slice is reused once Emit returns. The rows
+	// of a period are then never all in memory at once. An error from
+	// Emit ends the read with it.
+	Emit func(rows []LedgerRow) error
 }
 
 // ExportTotals are totals the export states about itself, for the importer
@@ -75,15 +81,18 @@ type PeriodResult struct {
 	Format       Format
 	FormatReason string // why Detect chose Format ("" when given)
 
-	Rows      []LedgerRow     // sorted by charge day and key
-	RowsRead  int64           // source rows (lines, records) read
-	LinesKept int64           // FOCUS lines summed into Rows; GCP credits add lines
-	Periods   []valdrix.Month // billing periods the rows belong to
-	Totals    []CategoryTotal // per charge category and currency
+	Rows       []LedgerRow     // sorted by charge day and key; nil with ReadOptions.Emit
+	LedgerRows int64           // ledger rows produced (len(Rows) without Emit)
+	RowsRead   int64           // source rows (lines, records) read
+	LinesKept  int64           // FOCUS lines summed into Rows; GCP credits add lines
+	Periods    []valdrix.Month // billing periods the rows belong to
+	Totals     []CategoryTotal // per charge category and currency
 
 	ExportTotals     *ExportTotals // nil when the export states none
 	ManifestID       string        // assembly, execution or run id of the manifest
 	ManifestChecksum string        // SHA-256 of the manifest bytes
+
+	seen map[valdrix.Month]bool // periods delivered so far
 }
 
 // ReadPeriod reads every file of one billing period in the given format (or
@@ -118,7 +127,9 @@ func ReadPeriod(ctx context.Context, files []File, format Format, opts ReadOptio
 	if err != nil {
 		return nil, err
 	}
-	finishResult(res, roll)
+	if err := finishResult(res, roll, opts.Emit); err != nil {
+		return nil, err
+	}
 	if m := opts.Manifest; m != nil {
 		res.ManifestID, res.ManifestChecksum = m.ID, m.Checksum
 		if m.DeclaredRows >= 0 {
@@ -128,19 +139,53 @@ func ReadPeriod(ctx context.Context, files []File, format Format, opts ReadOptio
 	return res, nil
 }
 
-// finishResult moves the roll-up's rows and totals into res.
-func finishResult(res *PeriodResult, roll *Rollup) {
+// finishResult delivers the rows the roll-up still holds (every reader but
+// the tabular ones, which deliver day by day) and records its totals.
+func finishResult(res *PeriodResult, roll *Rollup, emitRows func([]LedgerRow) error) error {
 	res.LinesKept = roll.Lines()
 	res.Totals = roll.Totals()
-	res.Rows = roll.Rows()
-	seen := map[valdrix.Month]bool{}
-	for i := range res.Rows {
-		if m := res.Rows[i].BillingPeriod; !seen[m] {
-			seen[m] = true
-			res.Periods = append(res.Periods, m)
+	rows := roll.Rows()
+	if emitRows == nil && res.Rows == nil {
+		res.note(rows)
+		res.Rows = rows // owned: no copy
+		rows = nil
+	}
+	const batch = 1 << 14
+	for lo := 0; lo < len(rows); lo += batch {
+		if err := res.deliver(rows[lo:min(lo+batch, len(rows))], emitRows); err != nil {
+			return err
 		}
 	}
 	slices.Sort(res.Periods)
+	return nil
+}
+
+// deliver hands merged, sorted rows to emitRows, or keeps them in res.Rows
+// when it is nil, and counts them.
+func (res *PeriodResult) deliver(rows []LedgerRow, emitRows func([]LedgerRow) error) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	res.note(rows)
+	if emitRows != nil {
+		return emitRows(rows)
+	}
+	res.Rows = append(res.Rows, rows...) // rows is the caller's buffer
+	return nil
+}
+
+// note counts rows and records their billing periods.
+func (res *PeriodResult) note(rows []LedgerRow) {
+	res.LedgerRows += int64(len(rows))
+	if res.seen == nil {
+		res.seen = map[valdrix.Month]bool{}
+	}
+	for i := range rows {
+		if m := rows[i].BillingPeriod; !res.seen[m] {
+			res.seen[m] = true
+			res.Periods = append(res.Periods, m)
+		}
+	}
 }
 
 // specFor returns the table spec of a tabular format.
@@ -195,7 +240,16 @@ func readTableFiles(ctx context.Context, files []File, spec *tableSpec, roll *Ro
 	aggs := append([]*aggregator{agg}, st.extra...)
 	st.extra = nil
 	agg = nil
-	if err := emit(spec, aggs, st.slots, roll); err != nil {
+	var emitErr error
+	err := emitDays(spec, aggs, st.slots, roll, func(rows []LedgerRow) error {
+		emitErr = res.deliver(rows, opts.Emit)
+		return emitErr
+	})
+	switch {
+	case err == nil:
+	case emitErr != nil:
+		return emitErr // the caller's own error, as it is
+	default:
 		return parseErr(files[0].Name, 0, 0, "", err)
 	}
 	return nil

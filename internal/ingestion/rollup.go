@@ -25,7 +25,6 @@ type Rollup struct {
 	rows   []LedgerRow
 	totals map[totalKey]*CategoryTotal
 	lines  int64
-	sorted bool // rows are sorted already (adopt)
 }
 
 // CategoryTotal is the sum of one charge category in one currency, for
@@ -305,45 +304,25 @@ func compareRows(a, b *LedgerRow) int {
 	return cmp.Compare(a.Missing&^metricBits, b.Missing&^metricBits)
 }
 
-// adopt takes rows that may repeat a key and are in no order (the groups of
-// several worker tables, mapped to FOCUS): it sorts them, merges the rows of
-// equal keys, which sorting made adjacent, and adds up the totals. The
-// Rollup must be empty. Sorting is needed anyway, and costs less than a hash
-// index over every row.
-func (r *Rollup) adopt(rows []LedgerRow) error {
-	if len(r.rows) > 0 {
-		return errorf("internal error: adopt into a non-empty roll-up")
-	}
-	sortRows(rows)
+// mergeSorted merges the rows of equal keys in rows, which must be sorted
+// (compareRows orders every key field, so equal keys are adjacent), and adds
+// every row to the totals. It returns the merged rows, a prefix of rows.
+func (r *Rollup) mergeSorted(rows []LedgerRow) ([]LedgerRow, error) {
 	out := rows[:0]
 	for i := range rows {
 		if err := r.addTotals(&rows[i]); err != nil {
-			return err
+			return nil, err
 		}
 		r.lines += rows[i].LineCount
 		if n := len(out); n > 0 && sameKey(&out[n-1], &rows[i]) {
 			if err := addMetrics(&out[n-1], &rows[i]); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
 		out = append(out, rows[i])
 	}
-	clear(rows[len(out):])
-	r.rows, r.sorted = out, true
-	return nil
-}
-
-// Grow makes room for n more rows.
-func (r *Rollup) Grow(n int) {
-	if cap(r.rows)-len(r.rows) >= n {
-		return
-	}
-	r.rows = slices.Grow(r.rows, n)
-	r.next = slices.Grow(r.next, n)
-	if len(r.index) == 0 && n > 0 {
-		r.index = make(map[uint64]int32, n)
-	}
+	return out, nil
 }
 
 // Rows returns the ledger rows sorted by charge day and key. The Rollup must
@@ -351,10 +330,7 @@ func (r *Rollup) Grow(n int) {
 func (r *Rollup) Rows() []LedgerRow {
 	rows := r.rows
 	r.rows, r.next, r.index = nil, nil, map[uint64]int32{}
-	if !r.sorted {
-		sortRows(rows)
-	}
-	r.sorted = false
+	sortRows(rows)
 	return rows
 }
 

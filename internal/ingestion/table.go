@@ -1,7 +1,6 @@
 package ingestion
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -177,9 +176,6 @@ func (a *aggregator) hash(k *rawKey) uint64 {
 	return h
 }
 
-// len returns the number of groups.
-func (a *aggregator) len() int { return a.n }
-
 // add adds one line's metrics; it reports the metric slot that overflowed, or -1.
 func (a *aggregator) add(k *rawKey, vals *[maxMetrics]valdrix.Decimal, present uint16, lines int64, n int) int {
 	ix := a.index(k.day)
@@ -264,61 +260,84 @@ func (g *group) dim(i int) string { return g.dims[i] }
 // metric returns metric i's sum and whether any line carried it.
 func (g *group) metric(i int) (valdrix.Decimal, bool) { return g.sums[i], g.has&(1<<i) != 0 }
 
-// emit translates the aggregators' groups to ledger rows and adds them to
-// the roll-up, freeing each aggregator once it is done (aggs entries are set
-// to nil). Mapping and hashing run on two goroutines over chunks of groups;
-// the merge into the roll-up is serial.
-func emit(spec *tableSpec, aggs []*aggregator, slots []*interner, r *Rollup) error {
-	total := 0
+// emitDays turns the groups of every aggregator into ledger rows one
+// charge day at a time, two days in parallel: each day's groups are mapped
+// to FOCUS, sorted, and rows of equal keys merged (groups of different
+// worker tables, or source values that map to the same FOCUS row), then
+// handed to out in day order. Only two days of rows exist at once.
+func emitDays(spec *tableSpec, aggs []*aggregator, slots []*interner, r *Rollup, out func([]LedgerRow) error) error {
+	var days []valdrix.Date
+	seen := map[valdrix.Date]bool{}
 	for _, a := range aggs {
-		total += a.len()
-	}
-	rows := make([]LedgerRow, total)
-	const chunk = 1 << 15
-	errs := make([]error, 2)
-	off := 0
-	for ai, a := range aggs {
-		a.days, a.last = nil, nil // no more lookups: free the hash indexes first
-		for lo := 0; lo < a.n; lo += chunk {
-			n := min(chunk, a.n-lo)
-			out := rows[off+lo : off+lo+n]
-			var wg sync.WaitGroup
-			for w := range 2 {
-				from, to := w*n/2, (w+1)*n/2
-				wg.Go(func() {
-					g := group{spec: spec}
-					for i := from; i < to; i++ {
-						e := a.entry(lo + i)
-						g.day, g.period = e.key.day, e.key.period
-						for d := range spec.dims {
-							g.dims[d] = slots[d].strs[e.key.dims[d]]
-						}
-						g.sums, g.has, g.lines = e.sums.sums, e.sums.present, e.sums.lines
-						row, err := spec.finalize(&g)
-						if err != nil {
-							errs[w] = err
-							return
-						}
-						row.ChargeDay, row.BillingPeriod, row.LineCount = g.day, g.period, g.lines
-						out[i] = row
-					}
-				})
-			}
-			wg.Wait()
-			if err := errors.Join(errs...); err != nil {
-				return err
-			}
-			// Free the blocks already emitted.
-			for b := lo / aggBlock; b < (lo+n)/aggBlock; b++ {
-				a.blocks[b] = nil
+		for d := range a.days {
+			if !seen[d] {
+				seen[d] = true
+				days = append(days, d)
 			}
 		}
-		off += a.n
-		aggs[ai] = nil
 	}
-	// Groups of different worker tables, or different source values that
-	// map to the same FOCUS row, share a ledger key: adopt merges them.
-	return r.adopt(rows)
+	slices.Sort(days)
+	var bufs [2][]LedgerRow
+	var errs [2]error
+	for i := 0; i < len(days); i += 2 {
+		var wg sync.WaitGroup
+		for k := range min(2, len(days)-i) {
+			wg.Go(func() { bufs[k], errs[k] = emitDay(spec, aggs, slots, days[i+k], bufs[k][:0]) })
+		}
+		wg.Wait()
+		for k := range min(2, len(days)-i) {
+			if errs[k] != nil {
+				return errs[k]
+			}
+			rows, err := r.mergeSorted(bufs[k])
+			if err != nil {
+				return err
+			}
+			if err := out(rows); err != nil {
+				return err
+			}
+			clear(bufs[k]) // drop string references before reuse
+		}
+	}
+	return nil
+}
+
+// emitDay appends the sorted rows of one charge day to buf.
+func emitDay(spec *tableSpec, aggs []*aggregator, slots []*interner, day valdrix.Date, buf []LedgerRow) ([]LedgerRow, error) {
+	g := group{spec: spec}
+	n := 0
+	for _, a := range aggs {
+		if ix := a.days[day]; ix != nil {
+			n += ix.n
+		}
+	}
+	buf = slices.Grow(buf, n)
+	for _, a := range aggs {
+		ix := a.days[day]
+		if ix == nil {
+			continue
+		}
+		for _, i := range ix.slots {
+			if i < 0 {
+				continue
+			}
+			e := a.entry(int(i))
+			g.day, g.period = e.key.day, e.key.period
+			for d := range spec.dims {
+				g.dims[d] = slots[d].strs[e.key.dims[d]]
+			}
+			g.sums, g.has, g.lines = e.sums.sums, e.sums.present, e.sums.lines
+			buf = append(buf, LedgerRow{})
+			row := &buf[len(buf)-1]
+			var err error
+			if *row, err = spec.finalize(&g); err != nil {
+				return buf, err
+			}
+			row.ChargeDay, row.BillingPeriod, row.LineCount = g.day, g.period, g.lines
+		}
+	}
+	sortRows(buf)
+	return buf, nil
 }
 
 // normName normalises a header for matching: lower case letters and digits
