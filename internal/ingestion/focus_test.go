@@ -1,7 +1,18 @@
 package ingestion_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/stretchr/testify/require"
 
@@ -25,6 +36,15 @@ func TestReadFOCUS(t *testing.T) {
 	}{
 		{name: "csv", data: []byte(focusCSV)},
 		{name: "parquet", data: parquetStrings(t, header, rows, 2)},
+		{name: "typed parquet", data: parquetTyped(t, header, rows, map[string]arrow.DataType{
+			"BilledCost":         &arrow.Decimal128Type{Precision: 20, Scale: 6},
+			"EffectiveCost":      arrow.PrimitiveTypes.Float64,
+			"ListCost":           &arrow.Decimal128Type{Precision: 12, Scale: 2},
+			"ChargePeriodStart":  &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"},
+			"ChargePeriodEnd":    &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"},
+			"BillingPeriodStart": arrow.FixedWidthTypes.Date32,
+			"Tags":               arrow.MapOf(arrow.BinaryTypes.String, arrow.BinaryTypes.String),
+		})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,4 +74,73 @@ func TestReadFOCUS(t *testing.T) {
 			require.Equal(t, []valdrix.Month{valdrix.NewMonth(2024, 9)}, res.Periods)
 		})
 	}
+}
+
+// parquetTyped writes the table with some columns typed as a writer would
+// type them (decimals, doubles, timestamps, dates, a map); the rest are
+// strings. Empty cells of typed columns are null.
+func parquetTyped(t *testing.T, header []string, rows [][]string, types map[string]arrow.DataType) []byte {
+	t.Helper()
+	fields := make([]arrow.Field, len(header))
+	for i, h := range header {
+		typ, ok := types[h]
+		if !ok {
+			typ = arrow.BinaryTypes.String
+		}
+		fields[i] = arrow.Field{Name: h, Type: typ, Nullable: true}
+	}
+	schema := arrow.NewSchema(fields, nil)
+	bld := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer bld.Release()
+	for _, r := range rows {
+		for c := range header {
+			v := r[c]
+			fb := bld.Field(c)
+			if _, typed := types[header[c]]; typed && v == "" {
+				fb.AppendNull()
+				continue
+			}
+			switch b := fb.(type) {
+			case *array.StringBuilder:
+				b.Append(v)
+			case *array.Float64Builder:
+				f, err := strconv.ParseFloat(v, 64)
+				require.NoError(t, err)
+				b.Append(f)
+			case *array.Decimal128Builder:
+				dt := b.Type().(*arrow.Decimal128Type)
+				n, err := decimal128.FromString(v, dt.Precision, dt.Scale)
+				require.NoError(t, err)
+				b.Append(n)
+			case *array.TimestampBuilder:
+				ts, err := time.Parse(time.RFC3339, v)
+				require.NoError(t, err)
+				x, err := arrow.TimestampFromTime(ts, b.Type().(*arrow.TimestampType).Unit)
+				require.NoError(t, err)
+				b.Append(x)
+			case *array.Date32Builder:
+				ts, err := time.Parse(time.RFC3339, v)
+				require.NoError(t, err)
+				b.Append(arrow.Date32FromTime(ts))
+			case *array.MapBuilder:
+				var m map[string]string
+				require.NoError(t, json.Unmarshal([]byte(v), &m))
+				b.Append(true)
+				for k, val := range m {
+					b.KeyBuilder().(*array.StringBuilder).Append(k)
+					b.ItemBuilder().(*array.StringBuilder).Append(val)
+				}
+			default:
+				t.Fatalf("no builder for %T", fb)
+			}
+		}
+	}
+	rec := bld.NewRecordBatch()
+	defer rec.Release()
+	var buf bytes.Buffer
+	fw, err := pqarrow.NewFileWriter(schema, &buf, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(2)), pqarrow.DefaultWriterProps())
+	require.NoError(t, err)
+	require.NoError(t, fw.Write(rec))
+	require.NoError(t, fw.Close())
+	return buf.Bytes()
 }

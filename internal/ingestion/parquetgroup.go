@@ -51,8 +51,9 @@ func (g *grouper) start(n int) {
 	g.card = 1
 }
 
-// fold adds one key column.
-func (g *grouper) fold(col []uint32) {
+// fold adds one key column (dimension ids, or dictionary codes with -1
+// for null).
+func fold[T int32 | uint32](g *grouper, col []T) {
 	if len(col) == 0 {
 		return
 	}
@@ -64,13 +65,13 @@ func (g *grouper) fold(col []uint32) {
 	if lo == hi {
 		return
 	}
-	c := uint64(hi-lo) + 1
+	c := uint64(int64(hi)-int64(lo)) + 1
 	if g.card > math.MaxUint64/c {
 		g.renumber(false)
 	}
 	acc := g.acc[:len(col)]
 	for i, v := range col {
-		acc[i] = acc[i]*c + uint64(v-lo)
+		acc[i] = acc[i]*c + uint64(int64(v)-int64(lo))
 	}
 	g.card *= c
 }
@@ -164,14 +165,21 @@ func (w *pqWorker) aggregate(base, n int) error {
 	for i, d := range w.days {
 		col[i] = uint32(d)
 	}
-	g.fold(col)
+	fold(g, col)
 	for i, d := range w.periods {
 		col[i] = uint32(d.Month())
 	}
-	g.fold(col)
+	fold(g, col)
 	nd := len(w.p.dims)
 	for d := range nd {
-		g.fold(w.ids[d][:n])
+		// A column read from one dictionary is grouped by its codes: equal
+		// codes are equal values. (Different codes may still be one slot id;
+		// the worker's table merges such groups by their ids.)
+		if cd := &w.coded[d]; cd.on {
+			fold(g, cd.codes[:n])
+		} else {
+			fold(g, w.ids[d][:n])
+		}
 	}
 	g.renumber(true)
 	groups := len(g.reps)
@@ -213,7 +221,18 @@ func (w *pqWorker) aggregate(base, n int) error {
 	// groups increase, so each column is read front to back.
 	g.keys = growU32(g.keys, groups*nd)
 	for d := range nd {
-		col, keys := w.ids[d], g.keys
+		keys := g.keys
+		if cd := &w.coded[d]; cd.on {
+			for x, r := range g.reps {
+				var id uint32 // null
+				if c := cd.codes[r]; c >= 0 {
+					id = cd.trans[c]
+				}
+				keys[x*nd+d] = id
+			}
+			continue
+		}
+		col := w.ids[d]
 		for x, r := range g.reps {
 			keys[x*nd+d] = col[r]
 		}

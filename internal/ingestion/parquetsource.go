@@ -314,6 +314,8 @@ type pqWorker struct {
 	decs    map[int]*decTrans
 	entries map[transKey]*entryIDs
 	miss    []int32
+	coded   []codedDim // per dimension
+	lazy    map[int]*lazyTrans
 	tries   []*pqTrie // per dimension (maps and composites)
 	grp     grouper
 	numWin  int
@@ -321,7 +323,7 @@ type pqWorker struct {
 
 func newPQWorker(name string, st *tableState, p *pqPlan, agg *aggregator, window int) *pqWorker {
 	return &pqWorker{name: name, st: st, p: p, agg: agg, window: window,
-		cursors: map[int]*pqCursor{}, ids: make([][]uint32, len(p.dims)),
+		cursors: map[int]*pqCursor{}, ids: make([][]uint32, len(p.dims)), coded: make([]codedDim, len(p.dims)), lazy: map[int]*lazyTrans{},
 		trans: map[transKey]*pqTrans{}, nums: map[int]*numCol{}, decs: map[int]*decTrans{}, entries: map[transKey]*entryIDs{}, tries: make([]*pqTrie, len(p.dims))}
 }
 
@@ -432,7 +434,7 @@ func (w *pqWorker) dates(f *pqField, out []valdrix.Date, cache *dayCache, base i
 	}
 	start := 0
 	for _, s := range win.segs {
-		t, err := w.translation(transKey{kind: transDay, leaf: f.leaf}, &s.dv, func(i int) (uint32, error) {
+		t := w.translation(transKey{kind: transDay, leaf: f.leaf}, &s.dv, func(i int) (uint32, error) {
 			d, _, err := s.dv.day(i, cache)
 			if err != nil {
 				return 0, err
@@ -442,9 +444,6 @@ func (w *pqWorker) dates(f *pqField, out []valdrix.Date, cache *dayCache, base i
 			}
 			return uint32(int32(d)), nil
 		})
-		if err != nil {
-			return w.errAt(base, name, err)
-		}
 		for j := start; j < s.end; j++ {
 			c := win.codes[j]
 			if c < 0 {
@@ -464,13 +463,12 @@ func (w *pqWorker) dates(f *pqField, out []valdrix.Date, cache *dayCache, base i
 type transKind uint8
 
 const (
-	transDay     transKind = iota // charge days
-	transSlot                     // slot ids of a dimension
-	transObject                   // slot ids of a JSON-text dimension
-	transMapKey                   // map or composite key interner ids
-	transMapVal                   // map or composite value interner ids
-	transWanted                   // 1 when the map key is the wanted one
-	transMapItem                  // slot ids of a map value, resolved lazily
+	transDay    transKind = iota // charge days
+	transSlot                    // slot ids of a dimension
+	transObject                  // slot ids of a JSON-text dimension
+	transMapKey                  // map or composite key interner ids
+	transMapVal                  // map or composite value interner ids
+	transWanted                  // 1 when the map key is the wanted one
 )
 
 type transKey struct {
@@ -488,14 +486,14 @@ type pqTrans struct {
 
 // translation returns the translation of dv for key, building it with fn
 // (under the table lock: fn may intern) when the dictionary changed.
-func (w *pqWorker) translation(key transKey, dv *dictView, fn func(i int) (uint32, error)) (*pqTrans, error) {
+func (w *pqWorker) translation(key transKey, dv *dictView, fn func(i int) (uint32, error)) *pqTrans {
 	t := w.trans[key]
 	if t == nil {
 		t = &pqTrans{}
 		w.trans[key] = t
 	}
 	if t.gen == dv.gen {
-		return t, nil
+		return t
 	}
 	n := dv.len()
 	t.gen, t.ids, t.bad = dv.gen, growU32(t.ids, n), nil
@@ -513,7 +511,7 @@ func (w *pqWorker) translation(key transKey, dv *dictView, fn func(i int) (uint3
 			id, err := fn(i)
 			set(i, id, err)
 		}
-		return t, nil
+		return t
 	}
 	// Entries interned already (most of them, after the first row groups)
 	// are looked up under the read lock, so workers do not queue; the rest
@@ -530,7 +528,7 @@ func (w *pqWorker) translation(key transKey, dv *dictView, fn func(i int) (uint3
 	w.st.mu.RUnlock()
 	w.miss = miss
 	if len(miss) == 0 {
-		return t, nil
+		return t
 	}
 	w.st.mu.Lock()
 	defer w.st.mu.Unlock()
@@ -538,7 +536,7 @@ func (w *pqWorker) translation(key transKey, dv *dictView, fn func(i int) (uint3
 		id, err := fn(int(i))
 		set(int(i), id, err)
 	}
-	return t, nil
+	return t
 }
 
 // peek looks an entry up without interning it. The caller holds the read
@@ -547,7 +545,7 @@ func (w *pqWorker) peek(key transKey, s string) (uint32, bool) {
 	st := w.st
 	var ids map[string]uint32
 	switch key.kind {
-	case transSlot, transMapItem:
+	case transSlot:
 		if s == "" {
 			return 0, false // checked by stringID
 		}
@@ -583,6 +581,7 @@ func (w *pqWorker) dimension(d, base, n int) error {
 	}
 	l := pd.field.leaf
 	win := &w.cursors[l].win
+	w.coded[d].on = false
 	var nullID uint32
 	var nullErr error
 	if ds.check != nil {
@@ -603,7 +602,7 @@ func (w *pqWorker) dimension(d, base, n int) error {
 	}
 	start := 0
 	for _, s := range win.segs {
-		t, _ := w.translation(transKey{kind: kind, slot: d, leaf: l}, &s.dv, func(i int) (uint32, error) {
+		t := w.translation(transKey{kind: kind, slot: d, leaf: l}, &s.dv, func(i int) (uint32, error) {
 			if kind == transObject {
 				return w.st.objectID(d, s.dv.str(i))
 			}
@@ -611,6 +610,12 @@ func (w *pqWorker) dimension(d, base, n int) error {
 		})
 		codes, out := win.codes[start:s.end], ids[start:s.end]
 		tids := t.ids
+		if len(win.segs) == 1 && nullErr == nil && t.bad == nil {
+			// One dictionary and nothing to check: group by the codes and
+			// translate only the groups' first rows.
+			w.coded[d] = codedDim{on: true, codes: codes, trans: tids}
+			return nil
+		}
 		for j, c := range codes {
 			if c < 0 {
 				if nullErr != nil {
@@ -633,6 +638,14 @@ func (w *pqWorker) dimension(d, base, n int) error {
 	return nil
 }
 
+// codedDim is a dimension whose window is one dictionary's codes: rows are
+// grouped by code, and trans gives the slot id of a code.
+type codedDim struct {
+	on    bool
+	codes []int32
+	trans []uint32
+}
+
 // mapColumn handles a map<string,string> field: tags (canonical JSON of
 // the whole map) or one key's value (product['vcpu']).
 func (w *pqWorker) mapColumn(d, base, n int) error {
@@ -644,25 +657,32 @@ func (w *pqWorker) mapColumn(d, base, n int) error {
 	}
 	ids := w.ids[d]
 	if ds.kind == slotMapValue {
-		want := w.entryIDs(keys, transKey{kind: transWanted, slot: d, leaf: f.key}, func(dv *dictView, i int) (uint32, error) {
+		// Only the wanted key's values are interned, and each once: a CUR
+		// product map holds dozens of attributes per row.
+		want := w.entryIDs(keys, transKey{kind: transWanted, slot: d, leaf: f.key}, func(dv *dictView, i int) uint32 {
 			if dv.str(i) == ds.mapKey {
-				return 1, nil
+				return 1
 			}
-			return 0, nil
+			return 0
 		})
-		item := w.entryIDs(vals, transKey{kind: transMapItem, slot: d, leaf: f.value}, func(dv *dictView, i int) (uint32, error) {
-			return w.st.stringID(d, dv.str(i))
-		})
+		si := 0
 		for r := range n {
 			ids[r] = 0
 			for e := keys.rows[r]; e < keys.rows[r+1]; e++ {
-				if want.ids[e] == 1 {
-					if err := cmp.Or(want.badAt(e), item.badAt(e)); err != nil {
+				if want.ids[e] != 1 {
+					continue
+				}
+				if c := vals.codes[e]; c >= 0 {
+					for vals.segs[si].end <= int(e) {
+						si++
+					}
+					id, err := w.lazyItem(d, &vals.segs[si].dv, c)
+					if err != nil {
 						return w.errAt(base+r, ds.label, err)
 					}
-					ids[r] = item.ids[e]
-					break
+					ids[r] = id
 				}
+				break
 			}
 		}
 		return nil
@@ -670,13 +690,13 @@ func (w *pqWorker) mapColumn(d, base, n int) error {
 	w.st.mu.Lock()
 	kin, vin := w.st.mapInterners(d)
 	w.st.mu.Unlock()
-	k := w.entryIDs(keys, transKey{kind: transMapKey, slot: d, leaf: f.key}, func(dv *dictView, i int) (uint32, error) {
+	k := w.entryIDs(keys, transKey{kind: transMapKey, slot: d, leaf: f.key}, func(dv *dictView, i int) uint32 {
 		id, _ := kin.lookup(dv.str(i))
-		return id, nil
+		return id
 	})
-	v := w.entryIDs(vals, transKey{kind: transMapVal, slot: d, leaf: f.value}, func(dv *dictView, i int) (uint32, error) {
+	v := w.entryIDs(vals, transKey{kind: transMapVal, slot: d, leaf: f.value}, func(dv *dictView, i int) uint32 {
 		id, _ := vin.lookup(dv.str(i))
-		return id, nil
+		return id
 	})
 	tr := w.trie(d)
 	for r := range n {
@@ -693,24 +713,57 @@ func (w *pqWorker) mapColumn(d, base, n int) error {
 	return nil
 }
 
-// entryIDs translates the codes of a map leaf window, one id per entry
-// (0 for a null value); bad, per entry too, is nil when no entry failed.
-type entryIDs struct {
-	ids []uint32
-	bad []error
+// lazyItem returns the slot id of dictionary entry c of a map's values,
+// interning it the first time it is asked for.
+func (w *pqWorker) lazyItem(d int, dv *dictView, c int32) (uint32, error) {
+	t := w.lazy[d]
+	if t == nil {
+		t = &lazyTrans{}
+		w.lazy[d] = t
+	}
+	if t.gen != dv.gen {
+		t.gen = dv.gen
+		t.ids = slices.Grow(t.ids[:0], dv.len())[:dv.len()]
+		for i := range t.ids {
+			t.ids[i] = -1
+		}
+	}
+	if id := t.ids[c]; id >= 0 {
+		return uint32(id), nil
+	}
+	w.st.mu.Lock()
+	id, err := w.st.stringID(d, dv.str(int(c)))
+	w.st.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	t.ids[c] = int64(id)
+	return id, nil
 }
 
-func (w *pqWorker) entryIDs(win *leafWin, key transKey, fn func(dv *dictView, i int) (uint32, error)) *entryIDs {
+// lazyTrans is a translation filled on demand: -1 until asked for.
+type lazyTrans struct {
+	gen uint64
+	ids []int64
+}
+
+// entryIDs translates the codes of a map leaf window, one id per entry
+// (0 for a null value). Its translations cannot fail.
+type entryIDs struct {
+	ids []uint32
+}
+
+func (w *pqWorker) entryIDs(win *leafWin, key transKey, fn func(dv *dictView, i int) uint32) *entryIDs {
 	out := w.entries[key]
 	if out == nil {
 		out = &entryIDs{}
 		w.entries[key] = out
 	}
-	out.ids, out.bad = growU32(out.ids, len(win.codes)), out.bad[:0]
+	out.ids = growU32(out.ids, len(win.codes))
 	start := 0
 	for _, s := range win.segs {
 		dv := s.dv
-		t, _ := w.translation(key, &dv, func(i int) (uint32, error) { return fn(&dv, i) })
+		t := w.translation(key, &dv, func(i int) (uint32, error) { return fn(&dv, i), nil })
 		ids, tids := out.ids[start:s.end], t.ids
 		for e, c := range win.codes[start:s.end] {
 			if c >= 0 {
@@ -719,28 +772,9 @@ func (w *pqWorker) entryIDs(win *leafWin, key transKey, fn func(dv *dictView, i 
 				ids[e] = 0
 			}
 		}
-		if t.bad != nil {
-			if len(out.bad) == 0 {
-				out.bad = slices.Grow(out.bad, len(win.codes))[:len(win.codes)]
-				clear(out.bad)
-			}
-			for e, c := range win.codes[start:s.end] {
-				if c >= 0 {
-					out.bad[start+e] = t.bad[c]
-				}
-			}
-		}
 		start = s.end
 	}
 	return out
-}
-
-// badAt returns the error of entry e, if any.
-func (x *entryIDs) badAt(e int32) error {
-	if len(x.bad) == 0 {
-		return nil
-	}
-	return x.bad[e]
 }
 
 // composite handles a slot made of many columns (legacy CUR tag columns,
@@ -769,7 +803,7 @@ func (w *pqWorker) composite(d, base, n int) error {
 		}
 		start := 0
 		for _, s := range win.segs {
-			t, _ := w.translation(transKey{kind: transMapVal, slot: d, leaf: f.leaf}, &s.dv, func(i int) (uint32, error) {
+			t := w.translation(transKey{kind: transMapVal, slot: d, leaf: f.leaf}, &s.dv, func(i int) (uint32, error) {
 				id, _ := vin.lookup(s.dv.str(i))
 				return id, nil
 			})

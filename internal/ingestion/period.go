@@ -53,8 +53,9 @@ type ReadOptions struct {
 	// Progress, when set, is called as rows are read (from one goroutine
 	// at a time).
 	Progress Progress
-	// BatchRows is the Parquet decoding batch size [16,384]. Results do not
-	// depend on it; memory and speed do.
+	// BatchRows is the number of rows of a Parquet row group decoded and
+	// aggregated at a time [131,072]. Results do not depend on it; memory
+	// and speed do.
 	BatchRows int
 	// Manifest is the manifest the files belong to, if any: its id,
 	// checksum and declared totals go into the result.

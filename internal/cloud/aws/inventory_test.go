@@ -218,7 +218,10 @@ func countIn(b testBundle, k cloudsim.Kind, region string) int {
 
 func TestInventoryScanTimeout(t *testing.T) {
 	t.Parallel()
-	b := setup(t, func(o *setupOpts) { o.cfg = func(c *Config) { c.ScanTimeout = 2 * time.Second } })
+	// The healthy regions must finish well inside the timeout even under
+	// -race on a loaded machine (1.5 s was not always enough); the faulted
+	// one waits it out.
+	b := setup(t, func(o *setupOpts) { o.cfg = func(c *Config) { c.ScanTimeout = 5 * time.Second } })
 	region := b.conn.AWS.Regions[1]
 	b.sim.Faults().Add(cloudsim.Fault{Kind: cloudsim.FaultTimeout, Service: "ec2", Operation: "DescribeSnapshots", Region: region})
 	got, rep, err := cloudtest.Collect(t.Context(), b.p, b.conn, cloud.DiscoverOpts{Regions: []string{region}, Services: []string{"ec2"}})

@@ -194,7 +194,10 @@ func TestInventorySubscriptionWithoutReader(t *testing.T) {
 
 func TestInventoryScanTimeout(t *testing.T) {
 	t.Parallel()
-	b := setup(t, func(o *setupOpts) { o.cfg = func(c *Config) { c.ScanTimeout = 1500 * time.Millisecond } })
+	// The healthy regions must finish well inside the timeout even under
+	// -race on a loaded machine (1.5 s was not always enough); the faulted
+	// one waits it out.
+	b := setup(t, func(o *setupOpts) { o.cfg = func(c *Config) { c.ScanTimeout = 5 * time.Second } })
 	region := b.estate.Regions(valdrix.Azure)[1]
 	b.sim.Faults().Add(cloudsim.Fault{Kind: cloudsim.FaultTimeout, Service: "resourcegraph", Region: region})
 	got, rep, err := cloudtest.Collect(t.Context(), b.p, b.conn, cloud.DiscoverOpts{})
