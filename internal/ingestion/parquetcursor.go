@@ -405,21 +405,19 @@ func (v *dictView) decimal(i int) (d decimalEntry) {
 }
 
 // day converts entry i to a charge day.
-func (v *dictView) day(i int, cache *dayCache) (date int64, text string, err error) {
+func (v *dictView) day(i int, cache *dayCache) (int64, error) {
 	l := v.leaf
 	switch {
 	case l.typ == format.Int64 && l.perDay > 0:
-		return floorDiv(v.vals.Int64()[i], l.perDay), "", nil
+		return floorDiv(v.vals.Int64()[i], l.perDay), nil
 	case l.typ == format.Int32 && l.date:
-		return int64(v.vals.Int32()[i]), "", nil
+		return int64(v.vals.Int32()[i]), nil
 	case l.typ == format.Int96:
-		b := v.vals.Int96()[i]
-		julian := int64(b[2])
-		return julian - 2_440_588, "", nil
+		julian := int64(v.vals.Int96()[i][2]) // nanoseconds of the day, then the Julian day
+		return julian - 2_440_588, nil
 	case l.typ == format.ByteArray:
-		s := v.str(i)
-		d, err := cache.day(s)
-		return int64(d), s, err
+		d, err := cache.day(v.str(i))
+		return int64(d), err
 	}
-	return 0, "", errorf("a %s column cannot hold dates", l.typ)
+	return 0, errorf("a %s column cannot hold dates", l.typ)
 }

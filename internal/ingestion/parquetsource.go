@@ -435,7 +435,7 @@ func (w *pqWorker) dates(f *pqField, out []valdrix.Date, cache *dayCache, base i
 	start := 0
 	for _, s := range win.segs {
 		t := w.translation(transKey{kind: transDay, leaf: f.leaf}, &s.dv, func(i int) (uint32, error) {
-			d, _, err := s.dv.day(i, cache)
+			d, err := s.dv.day(i, cache)
 			if err != nil {
 				return 0, err
 			}
