@@ -58,22 +58,26 @@ func parseSchema(els []format.SchemaElement) (*pqSchema, error) {
 			rep++
 		}
 		p := append(append([]string(nil), path...), e.Name)
+		// A group is an element without a physical type, whatever its
+		// number of children (an empty struct has none, and no column).
+		group := !e.Type.Valid
 		if top < 0 {
 			s.fields = append(s.fields, pqField{name: e.Name, leaf: -1, key: -1, value: -1})
 			top = len(s.fields) - 1
-			if e.NumChildren.Valid && e.NumChildren.V > 0 {
-				f := &s.fields[top]
-				f.nested = true
-				if isMapElement(e) {
-					f.isMap = true
-				}
-			}
+			f := &s.fields[top]
+			// A group, or a repeated value (a list): not one value per row.
+			f.nested = group || rep > 0
+			f.isMap = group && isMapElement(e)
 		}
-		if e.NumChildren.Valid && e.NumChildren.V > 0 {
-			if e.NumChildren.V > 1<<20 {
+		if group {
+			n := int32(0)
+			if e.NumChildren.Valid {
+				n = e.NumChildren.V
+			}
+			if n < 0 || n > 1<<20 {
 				return errorf("the schema is corrupt")
 			}
-			for range e.NumChildren.V {
+			for range n {
 				if err := walk(p, def, rep, top); err != nil {
 					return err
 				}

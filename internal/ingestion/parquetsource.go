@@ -76,7 +76,7 @@ func (s *tableSpec) planParquet(name string, sc *pqSchema) (*pqPlan, error) {
 		if ds.kind == slotComposite {
 			for i := range sc.fields {
 				f := &sc.fields[i]
-				if key, ok := ds.match(f.name); ok && f.leaf >= 0 {
+				if key, ok := ds.match(f.name); ok && f.leaf >= 0 && !f.nested {
 					p.dims[d].members = append(p.dims[d].members, f)
 					p.dims[d].keys = append(p.dims[d].keys, key)
 				}
@@ -105,6 +105,25 @@ func (s *tableSpec) planParquet(name string, sc *pqSchema) (*pqPlan, error) {
 	}
 	if bad != nil {
 		return nil, bad
+	}
+	// Dates and numbers come from plain columns only.
+	flat := func(f *pqField, label string) error {
+		if f != nil && f.isMap {
+			return parseErr(name, 0, 0, label, errorf("column %q is a map; a plain column is needed", f.name))
+		}
+		return nil
+	}
+	errs := []error{flat(p.day, s.day.label), flat(p.period, s.period.label)}
+	for m, fs := range p.metrics {
+		for _, f := range fs {
+			errs = append(errs, flat(f, s.metrics[m].label))
+		}
+		for _, pr := range p.products[m] {
+			errs = append(errs, flat(pr[0], s.metrics[m].label), flat(pr[1], s.metrics[m].label))
+		}
+	}
+	if err := cmp.Or(errs...); err != nil {
+		return nil, err
 	}
 	want := func(f *pqField) {
 		if f == nil {
@@ -263,7 +282,7 @@ func rowGroupBytes(pf *parquet.File, rg int) int64 {
 
 // checkColumnChunks validates the metadata of the column chunks about to be
 // read, so that impossible values are refused with a clear error.
-func checkColumnChunks(pf *parquet.File, rg int, leaves []int) error {
+func checkColumnChunks(pf *parquet.File, rg int, leaves []int, schema *pqSchema) error {
 	md := pf.Metadata()
 	if rg >= len(md.RowGroups) {
 		return errorf("corrupt Parquet metadata: row group %d is missing", rg+1)
@@ -278,6 +297,9 @@ func checkColumnChunks(pf *parquet.File, rg int, leaves []int) error {
 			return errorf("corrupt Parquet metadata: row group has %d columns, want %d", len(g.Columns), i+1)
 		}
 		c := &g.Columns[i].MetaData
+		if !slices.Equal(c.PathInSchema, schema.leaves[i].path) {
+			return errorf("corrupt Parquet metadata: column chunk %d is %q, the schema says %q", i, c.PathInSchema, schema.leaves[i].path)
+		}
 		start := c.DataPageOffset
 		if c.DictionaryPageOffset > 0 && c.DictionaryPageOffset < start {
 			start = c.DictionaryPageOffset
@@ -340,7 +362,7 @@ func (w *pqWorker) errAt(row int, col string, err error) error {
 // rowGroup reads one row group.
 func (w *pqWorker) rowGroup(pf *parquet.File, rg int) (int64, error) {
 	w.rg = rg
-	if err := checkColumnChunks(pf, rg, w.p.leaves); err != nil {
+	if err := checkColumnChunks(pf, rg, w.p.leaves, w.p.schema); err != nil {
 		return 0, parseErr(w.name, rg+1, 0, "", err)
 	}
 	group := pf.RowGroups()[rg]

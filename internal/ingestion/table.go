@@ -304,14 +304,44 @@ func emitDays(spec *tableSpec, aggs []*aggregator, slots []*interner, r *Rollup,
 
 // emitDay appends the sorted rows of one charge day to buf.
 func emitDay(spec *tableSpec, aggs []*aggregator, slots []*interner, day valdrix.Date, buf []LedgerRow) ([]LedgerRow, error) {
+	entries, err := dayEntries(aggs, day, len(spec.metrics))
+	if err != nil {
+		return buf, err
+	}
+	buf = slices.Grow(buf, len(entries))
 	g := group{spec: spec}
-	n := 0
+	for _, e := range entries {
+		g.day, g.period = e.key.day, e.key.period
+		for d := range spec.dims {
+			g.dims[d] = slots[d].strs[e.key.dims[d]]
+		}
+		g.sums, g.has, g.lines = e.sums.sums, e.sums.present, e.sums.lines
+		buf = append(buf, LedgerRow{})
+		row := &buf[len(buf)-1]
+		var err error
+		if *row, err = spec.finalize(&g); err != nil {
+			return buf, err
+		}
+		row.ChargeDay, row.BillingPeriod, row.LineCount = g.day, g.period, g.lines
+	}
+	sortRows(buf)
+	return buf, nil
+}
+
+// dayEntries returns the groups of one charge day. Groups of one source key
+// that several worker tables hold are summed first: the FOCUS mapping is
+// not linear in them (an EffectiveCost no line carries falls back to the
+// billed cost), so it must see each source key once, whatever the number
+// of workers.
+func dayEntries(aggs []*aggregator, day valdrix.Date, nm int) ([]*aggEntry, error) {
+	var out []*aggEntry
+	var seen map[rawKey]*aggEntry
+	holders := 0 // tables with groups on this day; usually one (workers read time ranges)
 	for _, a := range aggs {
-		if ix := a.days[day]; ix != nil {
-			n += ix.n
+		if a.days[day] != nil {
+			holders++
 		}
 	}
-	buf = slices.Grow(buf, n)
 	for _, a := range aggs {
 		ix := a.days[day]
 		if ix == nil {
@@ -322,22 +352,31 @@ func emitDay(spec *tableSpec, aggs []*aggregator, slots []*interner, day valdrix
 				continue
 			}
 			e := a.entry(int(i))
-			g.day, g.period = e.key.day, e.key.period
-			for d := range spec.dims {
-				g.dims[d] = slots[d].strs[e.key.dims[d]]
+			if holders == 1 {
+				out = append(out, e)
+				continue
 			}
-			g.sums, g.has, g.lines = e.sums.sums, e.sums.present, e.sums.lines
-			buf = append(buf, LedgerRow{})
-			row := &buf[len(buf)-1]
-			var err error
-			if *row, err = spec.finalize(&g); err != nil {
-				return buf, err
+			if seen == nil {
+				seen = map[rawKey]*aggEntry{}
 			}
-			row.ChargeDay, row.BillingPeriod, row.LineCount = g.day, g.period, g.lines
+			prev := seen[e.key]
+			if prev == nil {
+				seen[e.key] = e
+				out = append(out, e)
+				continue
+			}
+			for m := range nm {
+				v, ok := prev.sums.sums[m].Add(e.sums.sums[m])
+				if !ok {
+					return nil, errorf("the daily sum of lines for one key on %s is out of range (more than 9.2 billion)", day)
+				}
+				prev.sums.sums[m] = v
+			}
+			prev.sums.present |= e.sums.present
+			prev.sums.lines += e.sums.lines
 		}
 	}
-	sortRows(buf)
-	return buf, nil
+	return out, nil
 }
 
 // normName normalises a header for matching: lower case letters and digits
