@@ -509,11 +509,7 @@ type pqTrans struct {
 // translation returns the translation of dv for key, building it with fn
 // (under the table lock: fn may intern) when the dictionary changed.
 func (w *pqWorker) translation(key transKey, dv *dictView, fn func(i int) (uint32, error)) *pqTrans {
-	t := w.trans[key]
-	if t == nil {
-		t = &pqTrans{}
-		w.trans[key] = t
-	}
+	t := cached(w.trans, key)
 	if t.gen == dv.gen {
 		return t
 	}
@@ -738,11 +734,7 @@ func (w *pqWorker) mapColumn(d, base, n int) error {
 // lazyItem returns the slot id of dictionary entry c of a map's values,
 // interning it the first time it is asked for.
 func (w *pqWorker) lazyItem(d int, dv *dictView, c int32) (uint32, error) {
-	t := w.lazy[d]
-	if t == nil {
-		t = &lazyTrans{}
-		w.lazy[d] = t
-	}
+	t := cached(w.lazy, d)
 	if t.gen != dv.gen {
 		t.gen = dv.gen
 		t.ids = slices.Grow(t.ids[:0], dv.len())[:dv.len()]
@@ -776,11 +768,7 @@ type entryIDs struct {
 }
 
 func (w *pqWorker) entryIDs(win *leafWin, key transKey, fn func(dv *dictView, i int) uint32) *entryIDs {
-	out := w.entries[key]
-	if out == nil {
-		out = &entryIDs{}
-		w.entries[key] = out
-	}
+	out := cached(w.entries, key)
 	out.ids = growU32(out.ids, len(win.codes))
 	start := 0
 	for _, s := range win.segs {
@@ -896,11 +884,7 @@ type numCol struct {
 
 // num converts a metric field's window to Decimals.
 func (w *pqWorker) num(f *pqField, base, n int) (*numCol, error) {
-	nc := w.nums[f.leaf]
-	if nc == nil {
-		nc = &numCol{win: -1}
-		w.nums[f.leaf] = nc
-	}
+	nc := cached(w.nums, f.leaf) // win 0: windows count from 1
 	if nc.win == w.numWin {
 		return nc, nil
 	}
@@ -940,11 +924,7 @@ type decTrans struct {
 }
 
 func (w *pqWorker) decimals(leaf int, dv *dictView) *decTrans {
-	t := w.decs[leaf]
-	if t == nil {
-		t = &decTrans{}
-		w.decs[leaf] = t
-	}
+	t := cached(w.decs, leaf)
 	if t.gen == dv.gen {
 		return t
 	}
@@ -968,4 +948,14 @@ func (st *tableState) mapInterners(d int) (*interner, *interner) {
 		st.mapKeys[d], st.mapVals[d] = newInterner(), newInterner()
 	}
 	return st.mapKeys[d], st.mapVals[d]
+}
+
+// cached returns m[k], creating it: the worker's per-column state.
+func cached[K comparable, V any](m map[K]*V, k K) *V {
+	v := m[k]
+	if v == nil {
+		v = new(V)
+		m[k] = v
+	}
+	return v
 }
