@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -32,6 +33,40 @@ func run(t *testing.T, env map[string]string, stdin string, args ...string) resu
 		Options: app.Options{PasswordParams: governance.PasswordParams{Time: 1, Memory: 64, Threads: 1}},
 	})
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// serving is a long-running command (serve, worker, demo) started by start.
+type serving struct {
+	addr           string // where it listens, as its Ready reported
+	stdout, stderr *lockedBuffer
+	done           <-chan int // its exit code
+}
+
+// start runs a long-running command in the background until it reports
+// where it listens; the test fails if it exits first or does not report
+// within wait. Cancel ctx to stop it, then read done.
+func start(t *testing.T, ctx context.Context, wait time.Duration, args ...string) *serving {
+	t.Helper()
+	s := &serving{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
+	ready := make(chan string, 1)
+	done := make(chan int, 1)
+	s.done = done
+	go func() {
+		done <- cli.Main(ctx, args, cli.Env{
+			Stdin: strings.NewReader(""), Stdout: s.stdout, Stderr: s.stderr,
+			Getenv:  func(string) (string, bool) { return "", false },
+			Options: app.Options{PasswordParams: governance.PasswordParams{Time: 1, Memory: 64, Threads: 1}},
+			Ready:   func(addr string) { ready <- addr },
+		})
+	}()
+	select {
+	case s.addr = <-ready:
+	case code := <-done:
+		t.Fatalf("%s exited with %d before listening: %s", args[0], code, s.stderr.String())
+	case <-time.After(wait):
+		t.Fatalf("%s did not listen within %s: %s", args[0], wait, s.stderr.String())
+	}
+	return s
 }
 
 func TestAdminCommands(t *testing.T) {
@@ -201,22 +236,8 @@ func TestServeEndToEnd(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	urls := make(chan string, 1)
-	done := make(chan int, 1)
-	var stderr bytes.Buffer
-	go func() {
-		done <- cli.Main(ctx, []string{"serve", "--data-dir", dir, "--http-addr", "127.0.0.1:0", "--shutdown-timeout", "5s"}, cli.Env{
-			Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &stderr,
-			Getenv: func(string) (string, bool) { return "", false },
-			Ready:  func(u string) { urls <- u },
-		})
-	}()
-	var base string
-	select {
-	case base = <-urls:
-	case code := <-done:
-		t.Fatalf("serve exited with %d: %s", code, stderr.String())
-	}
+	srv := start(t, ctx, time.Minute, "serve", "--data-dir", dir, "--http-addr", "127.0.0.1:0", "--shutdown-timeout", "5s")
+	base := srv.addr
 	res, err := http.Get(base + "/readyz")
 	require.NoError(t, err)
 	_ = res.Body.Close()
@@ -231,5 +252,5 @@ func TestServeEndToEnd(t *testing.T) {
 	require.Equal(t, "viewer", me["role"])
 
 	cancel()
-	require.Equal(t, 0, <-done, "graceful shutdown exits 0")
+	require.Equal(t, 0, <-srv.done, "graceful shutdown exits 0")
 }

@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -11,10 +10,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/valdrix/valdrix/internal/app"
-	"github.com/valdrix/valdrix/internal/cli"
-	"github.com/valdrix/valdrix/internal/governance"
 )
 
 // findingsJSON is the part of `-o json` finding listings the tests read.
@@ -193,30 +188,13 @@ func TestDemoServes(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ready := make(chan string, 1)
-	var out, errb bytes.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- cli.Main(ctx, []string{"demo", "--seed", "2", "--resources", "90", "--addr", "127.0.0.1:0", "-o", "json"}, cli.Env{
-			Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
-			Getenv:  func(string) (string, bool) { return "", false },
-			Options: app.Options{PasswordParams: governance.PasswordParams{Time: 1, Memory: 64, Threads: 1}},
-			Ready:   func(url string) { ready <- url },
-		})
-	}()
-	var url string
-	select {
-	case url = <-ready:
-	case code := <-done:
-		t.Fatalf("the demo ended with %d before serving: %s", code, errb.String())
-	case <-time.After(3 * time.Minute):
-		t.Fatalf("the demo did not serve: %s", errb.String())
-	}
+	demo := start(t, ctx, 3*time.Minute, "demo", "--seed", "2", "--resources", "90", "--addr", "127.0.0.1:0", "-o", "json")
+	url := demo.addr
 	var sum struct {
 		URL, Email, Password string
 		APIKey               string `json:"api_key"`
 	}
-	require.NoError(t, json.Unmarshal(out.Bytes(), &sum), out.String())
+	require.NoError(t, json.Unmarshal([]byte(demo.stdout.String()), &sum), demo.stdout.String())
 	require.Equal(t, url, sum.URL)
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/api/v1/findings?limit=5", nil)
@@ -239,5 +217,5 @@ func TestDemoServes(t *testing.T) {
 	require.Equal(t, http.StatusOK, login.StatusCode, "the printed login works")
 
 	cancel()
-	require.Equal(t, 0, <-done, errb.String())
+	require.Equal(t, 0, <-demo.done, demo.stderr.String())
 }

@@ -134,22 +134,8 @@ func TestWorkerCommand(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ready := make(chan string, 1)
-	done := make(chan int, 1)
-	var stderr lockedBuffer
-	go func() {
-		done <- cli.Main(ctx, []string{"worker", "--data-dir", dir, "--metrics-addr", "127.0.0.1:0", "--shutdown-timeout", "5s"}, cli.Env{
-			Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: &stderr,
-			Getenv: func(string) (string, bool) { return "", false },
-			Ready:  func(addr string) { ready <- addr },
-		})
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case code := <-done:
-		t.Fatalf("worker exited with %d: %s", code, stderr.String())
-	}
+	w := start(t, ctx, time.Minute, "worker", "--data-dir", dir, "--metrics-addr", "127.0.0.1:0", "--shutdown-timeout", "5s")
+	addr, stderr := w.addr, w.stderr
 	require.Contains(t, stderr.String(), "working jobs")
 	require.Contains(t, stderr.String(), "job runtime started")
 	// Every registered kind reports its queue depth on /metrics.
@@ -160,7 +146,7 @@ func TestWorkerCommand(t *testing.T) {
 	_ = res.Body.Close()
 	require.Contains(t, string(b), `valdrix_jobs{kind="valdrix.sessions.sweep",state="available"}`)
 	cancel()
-	require.Equal(t, 0, <-done, "graceful shutdown exits 0: %s", stderr.String())
+	require.Equal(t, 0, <-w.done, "graceful shutdown exits 0: %s", stderr.String())
 }
 
 func TestServeWithoutWorkers(t *testing.T) {

@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 // Detection is what Detect chose and why, in a short sentence for people.
@@ -113,17 +110,12 @@ func columnsOf(name string, blob Blob, kind fileKind) (cols []string, where stri
 				err = parseErr(name, 0, 0, "", errorf("corrupt Parquet file: %v", r))
 			}
 		}()
-		rdr, err := file.NewParquetReader(blob)
+		_, sc, err := openParquet(name, blob)
 		if err != nil {
-			return nil, "", parseErr(name, 0, 0, "", errorf("not a Parquet file, or it is truncated or corrupt: %w", err))
+			return nil, "", err
 		}
-		defer func() { _ = rdr.Close() }()
-		sc, err := pqarrow.FromParquet(rdr.MetaData().Schema, &pqarrow.ArrowReadProperties{}, rdr.MetaData().KeyValueMetadata())
-		if err != nil {
-			return nil, "", parseErr(name, 0, 0, "", errorf("unsupported Parquet schema: %w", err))
-		}
-		for _, f := range sc.Fields() {
-			cols = append(cols, f.Name)
+		for _, f := range sc.fields {
+			cols = append(cols, f.name)
 		}
 		return cols, "Parquet schema", nil
 	case kindJSON:

@@ -300,8 +300,10 @@ func (c *pqCursor) readFlat(n int) error {
 }
 
 // readMap reads the next n rows of a map's key or value leaf into c.win:
-// one code per entry (levels at or above entryDef), -1 for a null value.
-func (c *pqCursor) readMap(n int, entryDef byte) error {
+// one code per entry (levels at or above the leaf's entryDef), -1 for a
+// null value.
+func (c *pqCursor) readMap(n int) error {
+	entryDef := c.leaf.entryDef
 	c.release()
 	w := &c.win
 	w.segs, w.null = w.segs[:0], false

@@ -19,6 +19,9 @@ type pqLeaf struct {
 	scale   int32 // decimal scale; -1 when the column is not a decimal
 	perDay  int64 // timestamps: units per day; 0 otherwise
 	date    bool  // DATE (days since the epoch)
+	// entryDef is, for a map's key and value leaves, the definition level
+	// at which a map entry exists (the key's: a value may be null).
+	entryDef byte
 }
 
 // pqField is one top-level field: a flat leaf or a map<string,string>.
@@ -114,6 +117,10 @@ func parseSchema(els []format.SchemaElement) (*pqSchema, error) {
 		f := &s.fields[i]
 		if f.isMap && (f.key < 0 || f.value < 0) {
 			f.isMap = false
+		}
+		if f.isMap {
+			def := s.leaves[f.key].maxDef
+			s.leaves[f.key].entryDef, s.leaves[f.value].entryDef = def, def
 		}
 	}
 	return s, nil

@@ -411,13 +411,7 @@ func (w *pqWorker) windowAt(base, n int) error {
 		c := w.cursors[l]
 		var err error
 		if c.leaf.maxRep > 0 {
-			entryDef := c.leaf.maxDef
-			for _, f := range w.p.schema.fields {
-				if f.isMap && f.value == l {
-					entryDef = w.p.schema.leaves[f.key].maxDef
-				}
-			}
-			err = c.readMap(n, entryDef)
+			err = c.readMap(n)
 		} else {
 			err = c.readFlat(n)
 		}

@@ -52,6 +52,33 @@ die() {
 	exit 1
 }
 
+# plan_at_once N: `jobs plan --due-now` from N processes at once (each with
+# the caller's environment; output in the caller's $dir), then the figures.
+plan_at_once() {
+	local n=$1 began i p plans=()
+	began=$(date +%s.%N)
+	for ((i = 1; i <= n; i++)); do
+		"$BIN" jobs plan --due-now -o json >"$dir/plan$i.json" 2>"$dir/plan$i.log" &
+		plans+=($!)
+	done
+	for p in "${plans[@]}"; do
+		wait "$p" || die "jobs plan failed: $(cat "$dir"/plan?.log)"
+	done
+	fig "jobs plan --due-now x$n at once: enqueued" "$(jq -s 'map(.enqueued) | add' "$dir"/plan?.json) (runs: $(jq -s -c 'map(.enqueued)' "$dir"/plan?.json))"
+	fig "  duplicates / brought forward" "$(jq -s 'map(.duplicates) | add' "$dir"/plan?.json) / $(jq -s 'map(.brought_forward) | add' "$dir"/plan?.json)"
+	fig "  wall time of the $n runs" "$(echo "$(date +%s.%N) - $began" | bc | cut -c1-5) s"
+}
+
+# wait_planned SQLFN N: wait until the leader's planner has planned N scan
+# jobs (each connection's next slot, today's or tomorrow's); SQLFN runs SQL.
+wait_planned() {
+	local sql=$1 n=$2 start=$SECONDS
+	until (($("$sql" "SELECT count(*) FROM river_job WHERE kind = 'valdrix.scan'") >= n)); do
+		((SECONDS - start < 120)) || die "the leader's planner did not plan the connections"
+		sleep 0.5
+	done
+}
+
 build() {
 	mkdir -p "$OUT"
 	log "building $BIN"
@@ -234,32 +261,15 @@ run_pg() {
 		start_worker "worker$w" --metrics-addr "127.0.0.1:1909$w"
 		pids+=("$WORKER_PID")
 	done
-	# Wait for the leader's planner at start: each connection's next slot
-	# (today's or tomorrow's) is planned.
-	local start=$SECONDS planned
-	until (($(q "SELECT count(*) FROM river_job WHERE kind = 'valdrix.scan'") >= CONNS)); do
-		((SECONDS - start < 120)) || die "the leader's planner did not plan the connections"
-		sleep 0.5
-	done
-	planned=$(scan_count)
+	wait_planned q "$CONNS"
+	fig "today's scans planned at slots by the leader" "$(scan_count)"
 	# `jobs plan --due-now` from every process's configuration, at once.
 	t0=$(date +%s.%N)
-	local plans=()
-	for n in 1 2 3 4; do
-		"$BIN" jobs plan --due-now -o json >"$dir/plan$n.json" 2>"$dir/plan$n.log" &
-		plans+=($!)
-	done
-	for p in "${plans[@]}"; do
-		wait "$p" || die "jobs plan failed: $(cat "$dir"/plan?.log)"
-	done
-	fig "today's scans planned at slots by the leader" "$planned"
-	fig "jobs plan --due-now x4 at once: enqueued" "$(jq -s 'map(.enqueued) | add' "$dir"/plan?.json) (runs: $(jq -s -c 'map(.enqueued)' "$dir"/plan?.json))"
-	fig "  duplicates / brought forward" "$(jq -s 'map(.duplicates) | add' "$dir"/plan?.json) / $(jq -s 'map(.brought_forward) | add' "$dir"/plan?.json)"
-	fig "  wall time of the 4 runs" "$(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s"
+	plan_at_once 4
 
 	# kill -9 a worker once scans are running and some have finished.
 	local victim=${pids[2]}
-	start=$SECONDS
+	local start=$SECONDS
 	until (($(scan_count "state = 'completed'") >= CONNS / 10)) && (($(scan_count "state = 'running'") > 0)); do
 		((SECONDS - start < DEADLINE)) || die "scans did not start"
 		sleep 0.5
@@ -308,22 +318,11 @@ run_sqlite() {
 	kill "$SERVE_PID" && wait "$SERVE_PID" || true
 
 	start_serve serve 18082
-	local pid=$SERVE_PID start=$SECONDS
-	until (($(lite "SELECT count(*) FROM river_job WHERE kind = 'valdrix.scan'") >= CONNS)); do
-		((SECONDS - start < 120)) || die "the leader's planner did not plan the connections"
-		sleep 0.5
-	done
-	local t1 plans=() n p
+	local pid=$SERVE_PID start
+	wait_planned lite "$CONNS"
+	local t1
 	t1=$(date +%s.%N)
-	for n in 1 2; do
-		"$BIN" jobs plan --due-now -o json >"$dir/plan$n.json" 2>"$dir/plan$n.log" &
-		plans+=($!)
-	done
-	for p in "${plans[@]}"; do
-		wait "$p" || die "jobs plan failed: $(cat "$dir"/plan?.log)"
-	done
-	fig "jobs plan --due-now x2 at once: enqueued" "$(jq -s 'map(.enqueued) | add' "$dir"/plan?.json) (runs: $(jq -s -c 'map(.enqueued)' "$dir"/plan?.json))"
-	fig "  duplicates / brought forward" "$(jq -s 'map(.duplicates) | add' "$dir"/plan?.json) / $(jq -s 'map(.brought_forward) | add' "$dir"/plan?.json)"
+	plan_at_once 2
 	start=$SECONDS
 	until (($(lite "SELECT count(*) FROM river_job WHERE kind = 'valdrix.scan' AND state IN ('completed', 'discarded', 'cancelled')") >= CONNS)); do
 		((SECONDS - start < DEADLINE)) || die "scans did not finish within ${DEADLINE}s"
@@ -378,11 +377,7 @@ run_tenants() {
 		start_worker "worker$w"
 		pids+=("$WORKER_PID")
 	done
-	local start=$SECONDS
-	until (($(q "SELECT count(*) FROM river_job WHERE kind = 'valdrix.scan'") >= TENANTS)); do
-		((SECONDS - start < 120)) || die "the leader's planner did not plan the connections"
-		sleep 0.5
-	done
+	wait_planned q "$TENANTS"
 	local t1
 	t1=$(date +%s.%N)
 	"$BIN" jobs plan --due-now -o json >"$dir/plan.json" 2>"$dir/plan.log"
