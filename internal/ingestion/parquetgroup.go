@@ -53,7 +53,7 @@ func (g *grouper) start(n int) {
 
 // fold adds one key column (dimension ids, or dictionary codes with -1
 // for null).
-func fold[T int32 | uint32](g *grouper, col []T) {
+func fold[T ~int32 | ~uint32](g *grouper, col []T) {
 	if len(col) == 0 {
 		return
 	}
@@ -161,15 +161,17 @@ func (w *pqWorker) aggregate(base, n int) error {
 	g := &w.grp
 	spec := w.st.spec
 	g.start(n)
-	col := g.scratch(n)
-	for i, d := range w.days {
-		col[i] = uint32(d)
+	fold(g, w.days[:n])
+	// Billing periods change rarely: each distinct run is converted once.
+	w.months = slices.Grow(w.months[:0], n)[:n]
+	last, month := valdrix.Date(math.MinInt32), valdrix.Month(0)
+	for i, d := range w.periods[:n] {
+		if d != last {
+			last, month = d, d.Month()
+		}
+		w.months[i] = month
 	}
-	fold(g, col)
-	for i, d := range w.periods {
-		col[i] = uint32(d.Month())
-	}
-	fold(g, col)
+	fold(g, w.months)
 	nd := len(w.p.dims)
 	for d := range nd {
 		// A column read from one dictionary is grouped by its codes: equal
@@ -243,7 +245,7 @@ func (w *pqWorker) aggregate(base, n int) error {
 	)
 	for x, r := range g.reps {
 		key.day = w.days[r]
-		key.period = w.periods[r].Month()
+		key.period = w.months[r]
 		copy(key.dims[:nd], g.keys[x*nd:(x+1)*nd])
 		copy(vals[:nm], g.sums[x*nm:(x+1)*nm])
 		if m := w.agg.add(&key, &vals, g.present[x], g.lines[x], nm); m >= 0 {

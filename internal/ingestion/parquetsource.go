@@ -329,7 +329,8 @@ type pqWorker struct {
 	ids     [][]uint32        // per dimension: slot id of each row
 	days    []valdrix.Date
 	periods []valdrix.Date
-	dayText dayCache // per worker: the shared caches are not locked
+	months  []valdrix.Month // the periods' months, set by aggregate
+	dayText dayCache        // per worker: the shared caches are not locked
 	perText dayCache
 	trans   map[transKey]*pqTrans
 	nums    map[int]*numCol // by leaf, for this window
