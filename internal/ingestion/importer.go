@@ -11,6 +11,7 @@ import (
 	"hash"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -116,6 +117,8 @@ type Store interface {
 	InsertLedgerRows(ctx context.Context, tenant valdrix.TenantID, source, importID string, rows []LedgerRow) error
 	SwapLedgerPeriod(ctx context.Context, tenant valdrix.TenantID, source string, period valdrix.Month, importID string, at time.Time) (string, error)
 	DeleteLedgerImport(ctx context.Context, tenant valdrix.TenantID, importID string) (int64, error)
+	TouchImport(ctx context.Context, tenant valdrix.TenantID, id string, at time.Time) (bool, error)
+	InterruptImports(ctx context.Context, tenant valdrix.TenantID, source string, before, at time.Time, reason string) ([]string, error)
 	CreateReconciliationAlert(ctx context.Context, a ReconciliationAlert) error
 	ReconciliationThreshold(ctx context.Context, tenant valdrix.TenantID) (valdrix.Decimal, bool, error)
 }
@@ -129,7 +132,20 @@ type ImporterConfig struct {
 	Registerer prometheus.Registerer
 	// BatchRows bounds the ledger rows written per transaction (default 20,000).
 	BatchRows int
+	// StaleAfter is how long a running import may go without a sign of
+	// life before the next import of its source judges its process dead:
+	// marks it failed (ImportInterrupted) and deletes the rows it wrote,
+	// which no reader could see. A live import records one at least every
+	// StaleAfter/10 while it reads and writes. Default 10 minutes.
+	StaleAfter time.Duration
 }
+
+// ImportInterrupted is the error of an import whose process stopped
+// before it finished, recorded by the next import of the same source.
+const ImportInterrupted = "interrupted: the process running this import stopped before it finished"
+
+// errInterrupted ends an import that another process has judged dead.
+var errInterrupted = valdrix.Errorf(valdrix.ECONFLICT, "The import was marked interrupted by another import of the same source (it made no progress for too long); run it again.")
 
 // Importer loads billing periods into the ledger, replacing each period as
 // a whole, and reconciles them.
@@ -138,6 +154,7 @@ type Importer struct {
 	clock     valdrix.Clock
 	log       *slog.Logger
 	batch     int
+	stale     time.Duration
 	lines     *prometheus.CounterVec
 	imports   *prometheus.CounterVec
 	alerts    *prometheus.CounterVec
@@ -154,6 +171,7 @@ func NewImporter(cfg ImporterConfig) (*Importer, error) {
 		clock: cmp.Or[valdrix.Clock](cfg.Clock, valdrix.SystemClock{}),
 		log:   cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
 		batch: cmp.Or(cfg.BatchRows, 20_000),
+		stale: cmp.Or(cfg.StaleAfter, 10*time.Minute),
 		lines: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "valdrix_ingested_rows_total", Help: "Billing lines (source rows) ingested by successful imports, by provider.",
 		}, []string{"provider"}),
@@ -213,6 +231,9 @@ func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, erro
 	if req.Source == "" {
 		return imp, valdrix.FieldError("source", "is required")
 	}
+	if err := im.reap(ctx, req.Tenant, req.Source); err != nil {
+		return imp, err
+	}
 	// An unchanged manifest: nothing to read.
 	if imp.ManifestChecksum != "" && imp.BillingPeriod != 0 {
 		if cur, ok, err := im.current(ctx, req.Tenant, req.Source, imp.BillingPeriod); err != nil {
@@ -229,6 +250,7 @@ func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, erro
 	// fails or turns out unchanged. The period is never all in memory.
 	fingerprint := newContentHasher()
 	lines := map[valdrix.Provider]int64{}
+	beat := im.heartbeat(imp)
 	var pending []LedgerRow
 	flush := func() error {
 		if len(pending) == 0 {
@@ -237,10 +259,22 @@ func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, erro
 		err := im.store.InsertLedgerRows(ctx, req.Tenant, req.Source, imp.ID, pending)
 		clear(pending)
 		pending = pending[:0]
-		return err
+		if err != nil {
+			return err
+		}
+		return beat(ctx, false)
 	}
 	opts := req.Read
 	opts.Manifest = req.Files.Manifest
+	progress := opts.Progress
+	opts.Progress = func(file string, rows, bytes int64) {
+		if progress != nil {
+			progress(file, rows, bytes)
+		}
+		if err := beat(ctx, false); err != nil && !errors.Is(err, errInterrupted) {
+			im.log.WarnContext(ctx, "record import heartbeat", "import_id", imp.ID, "error", err)
+		}
+	}
 	opts.Emit = func(rows []LedgerRow) error {
 		fingerprint.add(rows)
 		for i := range rows {
@@ -296,6 +330,11 @@ func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, erro
 		} else if ok {
 			previous[p] = cur
 		}
+	}
+	// A last sign of life right before the swap: an import judged dead
+	// meanwhile (its rows deleted) must not be swapped in.
+	if err := beat(ctx, true); err != nil {
+		return im.fail(ctx, imp, err)
 	}
 	now := im.clock.Now()
 	var replaced []string
@@ -357,6 +396,58 @@ func (im *Importer) finishUnchanged(ctx context.Context, imp Import, cur Import,
 	}
 	im.imports.WithLabelValues(string(ImportUnchanged)).Inc()
 	return imp, err
+}
+
+// reap marks failed the source's imports whose process died while they
+// ran, and deletes the rows they wrote.
+func (im *Importer) reap(ctx context.Context, tenant valdrix.TenantID, source string) error {
+	now := im.clock.Now()
+	ids, err := im.store.InterruptImports(ctx, tenant, source, now.Add(-im.stale), now, ImportInterrupted)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		im.imports.WithLabelValues(string(ImportFailed)).Inc()
+		n, err := im.store.DeleteLedgerImport(ctx, tenant, id)
+		if err != nil {
+			return err
+		}
+		im.log.WarnContext(ctx, "import left running by a stopped process marked interrupted", "tenant_id", string(tenant),
+			"source", source, "import_id", id, "rows_removed", n)
+	}
+	return nil
+}
+
+// heartbeat returns a function recording that imp is alive, at most every
+// stale/10 unless forced (safe for concurrent use). It returns
+// errInterrupted once another import has marked imp failed.
+func (im *Importer) heartbeat(imp Import) func(ctx context.Context, force bool) error {
+	var (
+		mu   sync.Mutex
+		last = imp.StartedAt
+		gone bool
+	)
+	return func(ctx context.Context, force bool) error {
+		mu.Lock()
+		defer mu.Unlock()
+		now := im.clock.Now()
+		if gone {
+			return errInterrupted
+		}
+		if !force && now.Sub(last) < im.stale/10 {
+			return nil
+		}
+		alive, err := im.store.TouchImport(ctx, imp.TenantID, imp.ID, now)
+		if err != nil {
+			return err
+		}
+		last = now
+		if !alive {
+			gone = true
+			return errInterrupted
+		}
+		return nil
+	}
 }
 
 // fail records the failure, removes any rows written, and returns err.

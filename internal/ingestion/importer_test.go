@@ -235,3 +235,93 @@ func must(t *testing.T, f ingestion.File) []byte {
 	}
 	return []byte(b.String())
 }
+
+// An import whose process died stays "running" with its unswapped rows in
+// the ledger; the next import of the same source marks it failed and removes
+// them, leaving alone imports that are young or still beating, and other
+// sources'. An import judged dead while it still runs is not swapped in.
+func TestImporterReapsInterruptedImports(t *testing.T) {
+	t.Parallel()
+	for name, open := range storetest.Dialects() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db := open(t)
+			tn := storetest.MustTenant(t, db, "Acme").ID
+			t0 := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
+			clock := valdrix.ClockFunc(func() time.Time { return t0 })
+			im, err := ingestion.NewImporter(ingestion.ImporterConfig{Store: db, Clock: clock, StaleAfter: 10 * time.Minute})
+			require.NoError(t, err)
+			sep := valdrix.NewMonth(2026, 9)
+
+			other := storetest.MustTenant(t, db, "Other").ID
+			left := func(tn valdrix.TenantID, source string, started time.Time, beat time.Duration) string {
+				t.Helper()
+				id := valdrix.NewID()
+				require.NoError(t, db.CreateImport(ctx, ingestion.Import{ID: id, TenantID: tn, SourceID: source, Format: ingestion.FormatFOCUS,
+					Status: ingestion.ImportRunning, StartedAt: started, Files: []string{}}))
+				require.NoError(t, db.InsertLedgerRows(ctx, tn, source, id, []ingestion.LedgerRow{
+					storetest.LedgerRow(sep.Start(), "svc", "r-1", "", 1), storetest.LedgerRow(sep.Start(), "svc", "r-2", "", 1)}))
+				if beat != 0 {
+					alive, err := db.TouchImport(ctx, tn, id, t0.Add(-beat))
+					require.NoError(t, err)
+					require.True(t, alive)
+				}
+				return id
+			}
+			dead := left(tn, "local:focus", t0.Add(-time.Hour), 0)
+			deadBeat := left(tn, "local:focus", t0.Add(-2*time.Hour), 11*time.Minute)
+			beating := left(tn, "local:focus", t0.Add(-time.Hour), 5*time.Minute)
+			young := left(tn, "local:focus", t0.Add(-5*time.Minute), 0)
+			otherSource := left(tn, "local:other", t0.Add(-time.Hour), 0)
+			otherTenant := left(other, "local:focus", t0.Add(-time.Hour), 0)
+
+			done, err := im.Import(ctx, ingestion.ImportRequest{Tenant: tn, Source: "local:focus",
+				Files: period(focusFile(t, "sep.csv", map[string]int{"i-a": 1}, "1", 2)), Actor: "test"})
+			require.NoError(t, err)
+			require.Equal(t, ingestion.ImportSucceeded, done.Status)
+
+			tests := []struct {
+				tenant valdrix.TenantID
+				id     string
+				status ingestion.ImportStatus
+				rows   int64 // left in the ledger
+			}{
+				{tn, dead, ingestion.ImportFailed, 0},
+				{tn, deadBeat, ingestion.ImportFailed, 0},
+				{tn, beating, ingestion.ImportRunning, 2},
+				{tn, young, ingestion.ImportRunning, 2},
+				{tn, otherSource, ingestion.ImportRunning, 2},
+				{other, otherTenant, ingestion.ImportRunning, 2},
+			}
+			for i, tc := range tests {
+				got, err := db.GetImport(ctx, tc.tenant, tc.id)
+				require.NoError(t, err)
+				require.Equal(t, tc.status, got.Status, "import %d", i)
+				if tc.status == ingestion.ImportFailed {
+					require.Equal(t, ingestion.ImportInterrupted, got.Error)
+					require.NotNil(t, got.FinishedAt)
+				}
+				n, err := db.DeleteLedgerImport(ctx, tc.tenant, tc.id)
+				require.NoError(t, err)
+				require.Equal(t, tc.rows, n, "import %d: rows left", i)
+			}
+
+			// Judged dead (by a process whose clock runs a day ahead) while it
+			// reads: it fails, and the period keeps the previous version.
+			_, err = im.Import(ctx, ingestion.ImportRequest{Tenant: tn, Source: "local:focus",
+				Files: period(focusFile(t, "sep.csv", map[string]int{"i-b": 1}, "5", 2)), Actor: "test",
+				Read: ingestion.ReadOptions{Progress: func(string, int64, int64) {
+					_, err := db.InterruptImports(ctx, tn, "local:focus", t0.Add(24*time.Hour), t0, ingestion.ImportInterrupted)
+					require.NoError(t, err)
+				}}})
+			require.Error(t, err)
+			require.Equal(t, valdrix.ECONFLICT, valdrix.ErrorCode(err))
+			g, err := db.QueryCosts(ctx, tn, reporting.CostQuery{From: sep.Start(), To: sep.End(), GroupBy: []reporting.CostKey{reporting.KeyResource}})
+			require.NoError(t, err)
+			require.Len(t, g, 1)
+			require.Equal(t, []string{"i-a"}, g[0].Keys)
+			require.Equal(t, "2", g[0].BilledCost.String())
+		})
+	}
+}

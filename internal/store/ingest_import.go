@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/valdrix/valdrix/internal/ingestion"
 	"github.com/valdrix/valdrix/internal/valdrix"
@@ -96,6 +97,45 @@ func scanImport(r interface{ Scan(...any) error }) (ingestion.Import, error) {
 		}
 	}
 	return imp, nil
+}
+
+// TouchImport records that a running import is alive at `at`. It reports
+// false when the import is no longer running (another process judged it
+// dead and marked it failed).
+func (db *DB) TouchImport(ctx context.Context, tenant valdrix.TenantID, id string, at time.Time) (bool, error) {
+	var n int64
+	err := db.tenantWrite(ctx, tenant, func(ctx context.Context, s *scope) error {
+		var err error
+		n, err = s.exec(ctx, "UPDATE ledger_imports SET heartbeat_at = $1 WHERE tenant_id = $2 AND id = $3 AND status = $4",
+			at.UTC(), string(tenant), id, string(ingestion.ImportRunning))
+		return db.translate(err, "Import")
+	})
+	return n > 0, err
+}
+
+// InterruptImports marks failed, with reason, the source's imports still
+// running whose last sign of life (heartbeat, else start) is before
+// `before`, and returns their ids.
+func (db *DB) InterruptImports(ctx context.Context, tenant valdrix.TenantID, source string, before, at time.Time, reason string) ([]string, error) {
+	var ids []string
+	err := db.tenantWrite(ctx, tenant, func(ctx context.Context, s *scope) error {
+		r, err := s.query(ctx, `UPDATE ledger_imports SET status = $1, finished_at = $2, error = $3
+			WHERE tenant_id = $4 AND source_id = $5 AND status = $6 AND COALESCE(heartbeat_at, started_at) < $7 RETURNING id`,
+			string(ingestion.ImportFailed), at.UTC(), reason, string(tenant), source, string(ingestion.ImportRunning), before.UTC())
+		if err != nil {
+			return db.translate(err, "Import")
+		}
+		defer r.Close()
+		for r.Next() {
+			var id string
+			if err := r.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return db.translate(r.Err(), "Import")
+	})
+	return ids, err
 }
 
 // GetImport returns one of tenant's imports.
