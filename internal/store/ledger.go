@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/valdrix/valdrix/internal/ingestion"
+	"github.com/valdrix/valdrix/internal/store/sqlite"
 	"github.com/valdrix/valdrix/internal/valdrix"
 )
 
@@ -113,34 +114,40 @@ func (db *DB) ensurePartitions(ctx context.Context, tenant valdrix.TenantID, row
 const liteBatch = 500
 
 func (db *DB) insertLedgerLite(ctx context.Context, s *scope, tenant valdrix.TenantID, source, importID string, rows []ingestion.LedgerRow) error {
-	var stmt string
 	args := make([]any, 0, liteBatch*len(ledgerColumns))
-	flush := func(n int) error {
-		if n == 0 {
-			return nil
+	// Full batches share one prepared statement: parsing an INSERT of
+	// thousands of parameters costs as much as running it.
+	var full *sqlite.Stmt
+	defer func() {
+		if full != nil {
+			_ = full.Close()
 		}
-		if n != liteBatch || stmt == "" {
-			stmt = ledgerInsertSQL(n)
-		}
-		_, err := s.exec(ctx, stmt, args...)
+	}()
+	for start := 0; start < len(rows); start += liteBatch {
+		batch := rows[start:min(start+liteBatch, len(rows))]
 		args = args[:0]
-		return db.translate(err, "Ledger rows")
-	}
-	n := 0
-	full := ledgerInsertSQL(liteBatch)
-	for i := range rows {
-		args = append(args, ledgerValues(tenant, source, importID, &rows[i])...)
-		n++
-		if n == liteBatch {
-			stmt = full
-			if err := flush(n); err != nil {
+		for i := range batch {
+			args = append(args, ledgerValues(tenant, source, importID, &batch[i])...)
+		}
+		var err error
+		if len(batch) < liteBatch {
+			_, err = s.exec(ctx, ledgerInsertSQL(len(batch)), args...)
+			return db.translate(err, "Ledger rows")
+		}
+		if full == nil {
+			q := ledgerInsertSQL(liteBatch)
+			if err := s.check(ctx, q); err != nil {
 				return err
 			}
-			n = 0
+			if full, err = s.q.(liteQuerier).q.Prepare(ctx, q); err != nil {
+				return db.translate(err, "Ledger rows")
+			}
+		}
+		if _, err = full.Exec(ctx, args...); err != nil {
+			return db.translate(err, "Ledger rows")
 		}
 	}
-	stmt = ""
-	return flush(n)
+	return nil
 }
 
 // ledgerInsertSQL is a multi-row INSERT for SQLite. It uses anonymous ?
