@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"unsafe"
 
 	"github.com/valdrix/valdrix/internal/valdrix"
 )
@@ -18,8 +19,9 @@ type grouper struct {
 	acc   []uint64
 	card  uint64 // every acc value is below card
 	gids  []uint32
-	reps  []int32 // per group: its first row
-	first []int32 // direct renumbering when card is small
+	reps  []int32   // per group: its first row
+	cols  []foldCol // queued by fold
+	first []int32   // direct renumbering when card is small
 	tab   []denseSlot
 	gen   uint32
 	shift uint
@@ -51,29 +53,88 @@ func (g *grouper) start(n int) {
 	g.card = 1
 }
 
-// fold adds one key column (dimension ids, or dictionary codes with -1
-// for null).
+// foldCol is one key column of the window waiting to be folded: its values
+// range over [lo, lo+width).
+type foldCol struct {
+	vals  []int32
+	lo    int64
+	width uint64
+}
+
+// fold queues one key column (dimension ids, or dictionary codes with -1
+// for null); foldAll folds the queued columns. Columns holding one value are
+// dropped: they do not split any group. uint32 ids are read as int32, which
+// maps distinct values to distinct values.
 func fold[T ~int32 | ~uint32](g *grouper, col []T) {
 	if len(col) == 0 {
 		return
 	}
-	lo, hi := col[0], col[0]
-	for _, v := range col {
-		lo = min(lo, v)
-		hi = max(hi, v)
+	v := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(col))), len(col))
+	lo, hi := v[0], v[0]
+	for _, x := range v {
+		lo = min(lo, x)
+		hi = max(hi, x)
 	}
 	if lo == hi {
 		return
 	}
-	c := uint64(int64(hi)-int64(lo)) + 1
-	if g.card > math.MaxUint64/c {
-		g.renumber(false)
+	g.cols = append(g.cols, foldCol{vals: v, lo: int64(lo), width: uint64(int64(hi)-int64(lo)) + 1})
+}
+
+// foldAll folds the queued columns into acc, up to four per pass over it
+// (acc = ((acc·w1 + v1)·w2 + v2)…), renumbering acc densely first whenever
+// the next column would not fit in 64 bits.
+func (g *grouper) foldAll() {
+	cols := g.cols
+	for len(cols) > 0 {
+		k, w := 0, uint64(1)
+		for k < len(cols) && k < 4 {
+			c := cols[k].width
+			if w > math.MaxUint64/c || g.card > math.MaxUint64/(w*c) {
+				break
+			}
+			w *= c
+			k++
+		}
+		if k == 0 {
+			// After renumbering card is at most the window's row count, so
+			// any column (width ≤ 2³²) fits.
+			g.renumber(false)
+			continue
+		}
+		acc := g.acc
+		switch k {
+		case 1:
+			fold1(acc, &cols[0])
+		case 2:
+			fold2(acc, &cols[0], &cols[1])
+		case 3:
+			fold2(acc, &cols[0], &cols[1])
+			fold1(acc, &cols[2])
+		default:
+			fold2(acc, &cols[0], &cols[1])
+			fold2(acc, &cols[2], &cols[3])
+		}
+		g.card *= w
+		cols = cols[k:]
 	}
-	acc := g.acc[:len(col)]
-	for i, v := range col {
-		acc[i] = acc[i]*c + uint64(int64(v)-int64(lo))
+	clear(g.cols)
+	g.cols = g.cols[:0]
+}
+
+func fold1(acc []uint64, a *foldCol) {
+	av, al, aw := a.vals[:len(acc)], a.lo, a.width
+	for i := range acc {
+		acc[i] = acc[i]*aw + uint64(int64(av[i])-al)
 	}
-	g.card *= c
+}
+
+func fold2(acc []uint64, a, b *foldCol) {
+	av, al, aw := a.vals[:len(acc)], a.lo, a.width
+	bv, bl, bw := b.vals[:len(acc)], b.lo, b.width
+	for i := range acc {
+		acc[i] = (acc[i]*aw+uint64(int64(av[i])-al))*bw + uint64(int64(bv[i])-bl)
+	}
 }
 
 // renumber replaces acc by dense ids in order of first appearance; with
@@ -183,6 +244,7 @@ func (w *pqWorker) aggregate(base, n int) error {
 			fold(g, w.ids[d][:n])
 		}
 	}
+	g.foldAll()
 	g.renumber(true)
 	groups := len(g.reps)
 	nm := len(spec.metrics)

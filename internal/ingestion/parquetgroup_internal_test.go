@@ -1,0 +1,100 @@
+package ingestion
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The grouper gives two rows one id exactly when all their key columns are
+// equal, numbering groups densely in order of first appearance, whatever
+// the columns' widths (narrow ones folded four to a pass, wide ones forcing
+// renumbering), nulls (-1) and constant columns.
+func TestGrouperMatchesAMap(t *testing.T) {
+	t.Parallel()
+	type col struct {
+		signed   bool
+		lo, span int64 // values in [lo, lo+span)
+	}
+	tests := []struct {
+		name     string
+		rows     int
+		cols     []col
+		explicit [][]uint32 // columns of given values instead
+	}{
+		// Widths 3, 2³¹, 2³¹, 2³¹: the first three fill 64 bits, so acc must
+		// be renumbered before the fourth, or rows 0 and 1 (which differ
+		// only in the first column) would collide.
+		{name: "overflow needs renumbering", rows: 4, explicit: [][]uint32{{0, 2, 0, 2}, {0, 0, math.MaxInt32, math.MaxInt32},
+			{0, 0, math.MaxInt32, 0}, {0, 0, 0, math.MaxInt32}}},
+		{name: "one narrow column", rows: 1000, cols: []col{{true, 0, 5}}},
+		{name: "constant columns only", rows: 100, cols: []col{{true, 7, 1}, {false, 3, 1}}},
+		{name: "codes with nulls", rows: 5000, cols: []col{{true, -1, 4}, {true, -1, 30}, {true, 0, 2}, {true, -1, 3}, {true, 0, 9}}},
+		{name: "mixed, some constant", rows: 5000, cols: []col{{false, 0, 3}, {true, 4, 1}, {true, -1, 7}, {false, 100, 2}, {false, 9, 1}, {true, 0, 11}}},
+		{name: "wide columns renumber", rows: 3000, cols: []col{{false, 0, 1 << 32}, {true, math.MinInt32, 1 << 32}, {false, 1 << 31, 1 << 31}, {true, -1, 3}}},
+		{name: "many columns", rows: 20000, cols: func() []col {
+			var cs []col
+			for i := range 30 {
+				cs = append(cs, col{i%2 == 0, -1, int64(2 + i%5)})
+			}
+			return cs
+		}()},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rng := rand.New(rand.NewPCG(uint64(len(tc.name)), uint64(tc.rows)))
+			n := tc.rows
+			var g grouper
+			g.start(n)
+			keys := make([]strings.Builder, n)
+			for _, v := range tc.explicit {
+				for i := range v {
+					fmt.Fprintf(&keys[i], "%d,", v[i])
+				}
+				fold(&g, v)
+			}
+			for _, c := range tc.cols {
+				// Few distinct values, so that groups repeat.
+				distinct := make([]int64, 1+rng.IntN(4))
+				for i := range distinct {
+					distinct[i] = c.lo + rng.Int64N(c.span)
+				}
+				if c.signed {
+					v := make([]int32, n)
+					for i := range v {
+						v[i] = int32(distinct[rng.IntN(len(distinct))])
+						fmt.Fprintf(&keys[i], "%d,", v[i])
+					}
+					fold(&g, v)
+				} else {
+					v := make([]uint32, n)
+					for i := range v {
+						v[i] = uint32(distinct[rng.IntN(len(distinct))])
+						fmt.Fprintf(&keys[i], "%d,", v[i])
+					}
+					fold(&g, v)
+				}
+			}
+			g.foldAll()
+			g.renumber(true)
+			ids := map[string]uint32{}
+			var reps []int32
+			for i := range n {
+				k := keys[i].String()
+				id, ok := ids[k]
+				if !ok {
+					id = uint32(len(ids))
+					ids[k] = id
+					reps = append(reps, int32(i))
+				}
+				require.Equal(t, id, g.gids[i], "row %d", i)
+			}
+			require.Equal(t, reps, g.reps)
+		})
+	}
+}
