@@ -115,7 +115,9 @@ type Store interface {
 	GetImport(ctx context.Context, tenant valdrix.TenantID, id string) (Import, error)
 	CurrentLedgerPeriod(ctx context.Context, tenant valdrix.TenantID, source string, period valdrix.Month) (LedgerPeriod, bool, error)
 	InsertLedgerRows(ctx context.Context, tenant valdrix.TenantID, source, importID string, rows []LedgerRow) error
-	SwapLedgerPeriod(ctx context.Context, tenant valdrix.TenantID, source string, period valdrix.Month, importID string, at time.Time) (string, error)
+	// SwapLedgerPeriods makes importID current for every period at once
+	// (all or none) and returns the import each replaced ("" for none).
+	SwapLedgerPeriods(ctx context.Context, tenant valdrix.TenantID, source string, periods []valdrix.Month, importID string, at time.Time) ([]string, error)
 	DeleteLedgerImport(ctx context.Context, tenant valdrix.TenantID, importID string) (int64, error)
 	TouchImport(ctx context.Context, tenant valdrix.TenantID, id string, at time.Time) (bool, error)
 	InterruptImports(ctx context.Context, tenant valdrix.TenantID, source string, before, at time.Time, reason string) ([]string, error)
@@ -336,15 +338,14 @@ func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, erro
 	if err := beat(ctx, true); err != nil {
 		return im.fail(ctx, imp, err)
 	}
-	now := im.clock.Now()
+	// All periods at once: were they swapped one by one, a failure after
+	// the first would leave it current with rows that fail() then deletes.
+	prevs, err := im.store.SwapLedgerPeriods(ctx, req.Tenant, req.Source, periods, imp.ID, im.clock.Now())
+	if err != nil {
+		return im.fail(ctx, imp, err)
+	}
 	var replaced []string
-	for _, p := range periods {
-		prev, err := im.store.SwapLedgerPeriod(ctx, req.Tenant, req.Source, p, imp.ID, now)
-		if err != nil {
-			// Periods already swapped stay swapped (each is whole); the rest
-			// keep their old version.
-			return im.fail(ctx, imp, err)
-		}
+	for _, prev := range prevs {
 		if prev != "" && prev != imp.ID && !slices.Contains(replaced, prev) {
 			replaced = append(replaced, prev)
 		}

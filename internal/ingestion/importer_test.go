@@ -23,15 +23,22 @@ import (
 // line of cost `cost` on each of `hours` hours of 2026-09-10.
 func focusFile(t *testing.T, name string, lines map[string]int, cost string, hours int) ingestion.File {
 	t.Helper()
+	return focusFileOn(t, time.Date(2026, 9, 10, 0, 0, 0, 0, time.UTC), name, lines, cost, hours)
+}
+
+// focusFileOn is focusFile for the hours of another day.
+func focusFileOn(t *testing.T, day time.Time, name string, lines map[string]int, cost string, hours int) ingestion.File {
+	t.Helper()
+	period := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
 	var b strings.Builder
 	b.WriteString("BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargeCategory,ChargeClass,ChargeFrequency," +
 		"ChargePeriodStart,ChargePeriodEnd,ConsumedQuantity,ConsumedUnit,ContractedCost,EffectiveCost,ListCost,PricingCategory,PricingQuantity," +
 		"PricingUnit,ProviderName,PublisherName,InvoiceIssuerName,RegionId,ResourceId,ServiceCategory,ServiceName,SkuId,SubAccountId,Tags\n")
 	for res, team := range lines {
 		for h := range hours {
-			start := time.Date(2026, 9, 10, h, 0, 0, 0, time.UTC)
-			fmt.Fprintf(&b, "%s,ba-1,USD,2026-09-01T00:00:00Z,2026-10-01T00:00:00Z,Usage,,Usage-Based,%s,%s,1,Hours,%s,%s,%s,Standard,1,Hours,AWS,AWS,AWS,us-east-1,%s,Compute,Amazon Elastic Compute Cloud,sku-1,acct-%d,\"{\"\"team\"\":\"\"t%d\"\"}\"\n",
-				cost, start.Format(time.RFC3339), start.Add(time.Hour).Format(time.RFC3339), cost, cost, cost, res, team, team)
+			start := day.Add(time.Duration(h) * time.Hour)
+			fmt.Fprintf(&b, "%s,ba-1,USD,%s,%s,Usage,,Usage-Based,%s,%s,1,Hours,%s,%s,%s,Standard,1,Hours,AWS,AWS,AWS,us-east-1,%s,Compute,Amazon Elastic Compute Cloud,sku-1,acct-%d,\"{\"\"team\"\":\"\"t%d\"\"}\"\n",
+				cost, period.Format(time.RFC3339), period.AddDate(0, 1, 0).Format(time.RFC3339), start.Format(time.RFC3339), start.Add(time.Hour).Format(time.RFC3339), cost, cost, cost, res, team, team)
 		}
 	}
 	return ingestion.MemoryFile(name, []byte(b.String()))
@@ -322,6 +329,51 @@ func TestImporterReapsInterruptedImports(t *testing.T) {
 			require.Len(t, g, 1)
 			require.Equal(t, []string{"i-a"}, g[0].Keys)
 			require.Equal(t, "2", g[0].BilledCost.String())
+		})
+	}
+}
+
+// One import holding two billing periods swaps both at once; its
+// replacement supersedes it in both and its rows go.
+func TestImporterMultiPeriod(t *testing.T) {
+	t.Parallel()
+	for name, open := range storetest.Dialects() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			b := newImporter(t, open)
+			aug, sep := time.Date(2026, 8, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 9, 10, 0, 0, 0, 0, time.UTC)
+			files := func(augCost, sepCost string) ingestion.PeriodFiles {
+				return ingestion.PeriodFiles{Format: ingestion.FormatFOCUS, Files: []ingestion.File{
+					focusFileOn(t, aug, "aug.csv", map[string]int{"i-a": 1}, augCost, 2),
+					focusFileOn(t, sep, "sep.csv", map[string]int{"i-a": 1}, sepCost, 2)}}
+			}
+			byMonth := func() map[string]string {
+				t.Helper()
+				g, err := b.db.QueryCosts(ctx, b.t, reporting.CostQuery{From: valdrix.NewMonth(2026, 8).Start(), To: valdrix.NewMonth(2026, 9).End(),
+					GroupBy: []reporting.CostKey{reporting.KeyMonth}})
+				require.NoError(t, err)
+				out := map[string]string{}
+				for _, r := range g {
+					out[r.Keys[0]] = r.BilledCost.String()
+				}
+				return out
+			}
+			first, err := b.im.Import(ctx, ingestion.ImportRequest{Tenant: b.t, Source: "local:focus", Files: files("1", "2"), Format: ingestion.FormatFOCUS})
+			require.NoError(t, err)
+			require.Equal(t, ingestion.ImportSucceeded, first.Status)
+			require.Equal(t, map[string]string{"2026-08": "2", "2026-09": "4"}, byMonth())
+
+			second, err := b.im.Import(ctx, ingestion.ImportRequest{Tenant: b.t, Source: "local:focus", Files: files("3", "5"), Format: ingestion.FormatFOCUS})
+			require.NoError(t, err)
+			require.Equal(t, ingestion.ImportSucceeded, second.Status)
+			require.Equal(t, map[string]string{"2026-08": "6", "2026-09": "10"}, byMonth())
+			old, err := b.db.GetImport(ctx, b.t, first.ID)
+			require.NoError(t, err)
+			require.Equal(t, ingestion.ImportSuperseded, old.Status)
+			n, err := b.db.DeleteLedgerImport(ctx, b.t, first.ID)
+			require.NoError(t, err)
+			require.Zero(t, n, "the superseded import's rows were deleted")
 		})
 	}
 }

@@ -191,27 +191,57 @@ func (db *DB) CurrentLedgerPeriod(ctx context.Context, tenant valdrix.TenantID, 
 // returns the import it replaced ("" for none). The replaced rows are deleted
 // later (DeleteLedgerImport); they are invisible from now on.
 func (db *DB) SwapLedgerPeriod(ctx context.Context, tenant valdrix.TenantID, source string, period valdrix.Month, importID string, at time.Time) (string, error) {
-	var prev string
+	prev, err := db.SwapLedgerPeriods(ctx, tenant, source, []valdrix.Month{period}, importID, at)
+	if err != nil {
+		return "", err
+	}
+	return prev[0], nil
+}
+
+// SwapLedgerPeriods swaps several billing periods of one import in a single
+// transaction: all become current or none does. It returns, per period in
+// the order given, the import replaced ("" for none). Periods are locked in
+// ascending order, so that concurrent swaps of overlapping periods cannot
+// deadlock.
+func (db *DB) SwapLedgerPeriods(ctx context.Context, tenant valdrix.TenantID, source string, periods []valdrix.Month, importID string, at time.Time) ([]string, error) {
+	order := slices.Clone(periods)
+	slices.Sort(order)
+	order = slices.Compact(order)
+	replaced := map[valdrix.Month]string{}
 	err := db.tenantWrite(ctx, tenant, func(ctx context.Context, s *scope) error {
-		// Take the period's row lock first so that concurrent swaps serialise.
-		if _, err := s.exec(ctx, `INSERT INTO ledger_periods (tenant_id, source_id, billing_period, import_id, version, swapped_at)
-			VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (tenant_id, source_id, billing_period) DO NOTHING`,
-			string(tenant), source, int64(period), importID, at); err != nil {
-			return db.translate(err, "Ledger period")
+		clear(replaced)
+		for _, period := range order {
+			// Take the period's row lock first so that concurrent swaps serialise.
+			if _, err := s.exec(ctx, `INSERT INTO ledger_periods (tenant_id, source_id, billing_period, import_id, version, swapped_at)
+				VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (tenant_id, source_id, billing_period) DO NOTHING`,
+				string(tenant), source, int64(period), importID, at); err != nil {
+				return db.translate(err, "Ledger period")
+			}
+			var prev string
+			var version int
+			if err := s.queryRow(ctx, `UPDATE ledger_periods SET version = version + 1 WHERE tenant_id = $1 AND source_id = $2 AND billing_period = $3
+				RETURNING import_id, version`, []any{string(tenant), source, int64(period)}, &prev, &version); err != nil {
+				return db.translate(err, "Ledger period")
+			}
+			if version == 1 {
+				prev = "" // this swap created the period
+			}
+			replaced[period] = prev
+			if _, err := s.exec(ctx, `UPDATE ledger_periods SET import_id = $1, swapped_at = $2 WHERE tenant_id = $3 AND source_id = $4 AND billing_period = $5`,
+				importID, at, string(tenant), source, int64(period)); err != nil {
+				return db.translate(err, "Ledger period")
+			}
 		}
-		var version int
-		if err := s.queryRow(ctx, `UPDATE ledger_periods SET version = version + 1 WHERE tenant_id = $1 AND source_id = $2 AND billing_period = $3
-			RETURNING import_id, version`, []any{string(tenant), source, int64(period)}, &prev, &version); err != nil {
-			return db.translate(err, "Ledger period")
-		}
-		if version == 1 {
-			prev = "" // this swap created the period
-		}
-		_, err := s.exec(ctx, `UPDATE ledger_periods SET import_id = $1, swapped_at = $2 WHERE tenant_id = $3 AND source_id = $4 AND billing_period = $5`,
-			importID, at, string(tenant), source, int64(period))
-		return db.translate(err, "Ledger period")
+		return nil
 	})
-	return prev, err
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(periods))
+	for i, p := range periods {
+		out[i] = replaced[p]
+	}
+	return out, nil
 }
 
 // DeleteLedgerImport removes an import's rows (a replaced or failed import).

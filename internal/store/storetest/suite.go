@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("connections", func(t *testing.T) { t.Parallel(); exerciseConnections(t, open) })
 	t.Run("resources", func(t *testing.T) { t.Parallel(); exerciseResources(t, open) })
 	t.Run("ledger_concurrent_swaps", func(t *testing.T) { t.Parallel(); exerciseLedgerConcurrentSwaps(t, open) })
+	t.Run("ledger_multi_period_swap", func(t *testing.T) { t.Parallel(); exerciseLedgerMultiPeriodSwap(t, open) })
 	t.Run("tx_hook", func(t *testing.T) { t.Parallel(); exerciseTxHook(t, open) })
 	t.Run("job_alerts", func(t *testing.T) { t.Parallel(); exerciseJobAlerts(t, open) })
 	t.Run("findings", func(t *testing.T) { t.Parallel(); exerciseFindings(t, open) })

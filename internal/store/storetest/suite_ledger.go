@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -159,4 +160,60 @@ func exerciseLedgerConcurrentSwaps(t *testing.T, open Opener) {
 	v, _, err := db.CurrentLedgerPeriod(ctx, a.ID, "src", nov)
 	require.NoError(t, err)
 	require.Equal(t, n, v.Version)
+}
+
+// exerciseLedgerMultiPeriodSwap swaps two billing periods of one import in
+// one call, and two imports of the same two periods concurrently, given in
+// opposite orders: each period ends up with one import's rows, and the
+// replaced imports are reported per period in the order asked.
+func exerciseLedgerMultiPeriodSwap(t *testing.T, open Opener) {
+	db := open(t)
+	ctx := context.Background()
+	a := MustTenant(t, db, "A")
+	oct, nov := valdrix.NewMonth(2026, 10), valdrix.NewMonth(2026, 11)
+	load := func(cost int64) string {
+		t.Helper()
+		id := valdrix.NewID()
+		require.NoError(t, db.InsertLedgerRows(ctx, a.ID, "src", id, []ingestion.LedgerRow{
+			LedgerRow(oct.Start(), "svc", "r-1", "", cost), LedgerRow(nov.Start(), "svc", "r-1", "", cost)}))
+		return id
+	}
+	byMonth := func() map[string]string {
+		t.Helper()
+		g, err := db.QueryCosts(ctx, a.ID, reporting.CostQuery{From: oct.Start(), To: nov.End(), GroupBy: []reporting.CostKey{reporting.KeyMonth}})
+		require.NoError(t, err)
+		out := map[string]string{}
+		for _, r := range g {
+			out[r.Keys[0]] = r.BilledCost.String()
+		}
+		return out
+	}
+
+	first := load(1)
+	prev, err := db.SwapLedgerPeriods(ctx, a.ID, "src", []valdrix.Month{nov, oct}, first, T0)
+	require.NoError(t, err)
+	require.Equal(t, []string{"", ""}, prev)
+	require.Equal(t, map[string]string{"2026-10": "1", "2026-11": "1"}, byMonth())
+
+	mid := load(5)
+	_, err = db.SwapLedgerPeriod(ctx, a.ID, "src", nov, mid, T0)
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"2026-10": "1", "2026-11": "5"}, byMonth())
+
+	second := load(2)
+	prev, err = db.SwapLedgerPeriods(ctx, a.ID, "src", []valdrix.Month{nov, oct}, second, T0)
+	require.NoError(t, err)
+	require.Equal(t, []string{mid, first}, prev)
+	require.Equal(t, map[string]string{"2026-10": "2", "2026-11": "2"}, byMonth())
+
+	x, y := load(3), load(4)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	wg.Go(func() { _, errs[0] = db.SwapLedgerPeriods(ctx, a.ID, "src", []valdrix.Month{oct, nov}, x, T0) })
+	wg.Go(func() { _, errs[1] = db.SwapLedgerPeriods(ctx, a.ID, "src", []valdrix.Month{nov, oct}, y, T0) })
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+	got := byMonth()
+	require.Contains(t, []string{"3", "4"}, got["2026-10"])
+	require.Equal(t, got["2026-10"], got["2026-11"], "the later swap holds both periods")
 }
