@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"hash"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -115,12 +114,20 @@ type Store interface {
 	GetImport(ctx context.Context, tenant valdrix.TenantID, id string) (Import, error)
 	CurrentLedgerPeriod(ctx context.Context, tenant valdrix.TenantID, source string, period valdrix.Month) (LedgerPeriod, bool, error)
 	InsertLedgerRows(ctx context.Context, tenant valdrix.TenantID, source, importID string, rows []LedgerRow) error
-	// SwapLedgerPeriods makes importID current for every period at once
-	// (all or none) and returns the import each replaced ("" for none).
-	SwapLedgerPeriods(ctx context.Context, tenant valdrix.TenantID, source string, periods []valdrix.Month, importID string, at time.Time) ([]string, error)
+	// CommitImport records imp's final state and makes it current for every
+	// period, in one transaction (all or nothing); it fails with a conflict
+	// when imp is no longer running. It returns the import each period
+	// showed before ("" for none).
+	CommitImport(ctx context.Context, imp Import, periods []valdrix.Month, at time.Time) ([]string, error)
+	// RetireImport deletes a replaced import's rows of periods and marks it
+	// superseded once no period shows it.
+	RetireImport(ctx context.Context, tenant valdrix.TenantID, id string, periods []valdrix.Month) (bool, error)
 	DeleteLedgerImport(ctx context.Context, tenant valdrix.TenantID, importID string) (int64, error)
 	TouchImport(ctx context.Context, tenant valdrix.TenantID, id string, at time.Time) (bool, error)
-	InterruptImports(ctx context.Context, tenant valdrix.TenantID, source string, before, at time.Time, reason string) ([]string, error)
+	// InterruptImports marks failed the source's running imports silent
+	// since before (and shown by no period) and deletes their rows, in one
+	// transaction; it returns their ids and the rows removed.
+	InterruptImports(ctx context.Context, tenant valdrix.TenantID, source string, before, at time.Time, reason string) ([]string, int64, error)
 	CreateReconciliationAlert(ctx context.Context, a ReconciliationAlert) error
 	ReconciliationThreshold(ctx context.Context, tenant valdrix.TenantID) (valdrix.Decimal, bool, error)
 }
@@ -253,6 +260,17 @@ func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, erro
 	fingerprint := newContentHasher()
 	lines := map[valdrix.Provider]int64{}
 	beat := im.heartbeat(imp)
+	// alive records a heartbeat: an import marked interrupted stops with a
+	// conflict; a store that cannot record one is only logged (the writes
+	// themselves will say if it is down).
+	alive := func() error {
+		err := beat(ctx)
+		if err != nil && !errors.Is(err, errInterrupted) {
+			im.log.WarnContext(ctx, "record import heartbeat", "import_id", imp.ID, "error", err)
+			return nil
+		}
+		return err
+	}
 	var pending []LedgerRow
 	flush := func() error {
 		if len(pending) == 0 {
@@ -264,7 +282,7 @@ func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, erro
 		if err != nil {
 			return err
 		}
-		return beat(ctx, false)
+		return alive()
 	}
 	opts := req.Read
 	opts.Manifest = req.Files.Manifest
@@ -273,9 +291,7 @@ func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, erro
 		if progress != nil {
 			progress(file, rows, bytes)
 		}
-		if err := beat(ctx, false); err != nil && !errors.Is(err, errInterrupted) {
-			im.log.WarnContext(ctx, "record import heartbeat", "import_id", imp.ID, "error", err)
-		}
+		_ = alive() // reading goes on; the next write stops an interrupted import
 	}
 	opts.Emit = func(rows []LedgerRow) error {
 		fingerprint.add(rows)
@@ -333,31 +349,34 @@ func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, erro
 			previous[p] = cur
 		}
 	}
-	// A last sign of life right before the swap: an import judged dead
-	// meanwhile (its rows deleted) must not be swapped in.
-	if err := beat(ctx, true); err != nil {
-		return im.fail(ctx, imp, err)
-	}
-	// All periods at once: were they swapped one by one, a failure after
-	// the first would leave it current with rows that fail() then deletes.
-	prevs, err := im.store.SwapLedgerPeriods(ctx, req.Tenant, req.Source, periods, imp.ID, im.clock.Now())
-	if err != nil {
-		return im.fail(ctx, imp, err)
-	}
-	var replaced []string
-	for _, prev := range prevs {
-		if prev != "" && prev != imp.ID && !slices.Contains(replaced, prev) {
-			replaced = append(replaced, prev)
-		}
-	}
-	for _, prev := range replaced {
-		im.retire(ctx, req.Tenant, prev)
-	}
+	// The record says succeeded in the same transaction that makes the
+	// periods current (all at once), and only if the import is still
+	// running: one judged dead meanwhile, its rows deleted, is not swapped in.
 	imp.Status = ImportSucceeded
 	finished := im.clock.Now()
 	imp.FinishedAt = &finished
-	if err := im.store.UpdateImport(ctx, imp); err != nil {
-		return imp, err
+	prevs, err := im.store.CommitImport(ctx, imp, periods, finished)
+	if err != nil {
+		imp.Status, imp.FinishedAt = ImportRunning, nil
+		return im.fail(ctx, imp, err)
+	}
+	// Replaced imports lose the rows of the periods they no longer show;
+	// cleanup that must happen even if the caller has gone.
+	replaced := map[string][]valdrix.Month{}
+	var order []string
+	for i, prev := range prevs {
+		if prev == "" || prev == imp.ID {
+			continue
+		}
+		if replaced[prev] == nil {
+			order = append(order, prev)
+		}
+		replaced[prev] = append(replaced[prev], periods[i])
+	}
+	for _, prev := range order {
+		if _, err := im.store.RetireImport(context.WithoutCancel(ctx), req.Tenant, prev, replaced[prev]); err != nil {
+			im.log.ErrorContext(ctx, "retire replaced import", "import_id", prev, "error", err)
+		}
 	}
 	for provider, n := range lines {
 		im.lines.WithLabelValues(string(provider)).Add(float64(n))
@@ -403,46 +422,43 @@ func (im *Importer) finishUnchanged(ctx context.Context, imp Import, cur Import,
 // ran, and deletes the rows they wrote.
 func (im *Importer) reap(ctx context.Context, tenant valdrix.TenantID, source string) error {
 	now := im.clock.Now()
-	ids, err := im.store.InterruptImports(ctx, tenant, source, now.Add(-im.stale), now, ImportInterrupted)
+	ids, rows, err := im.store.InterruptImports(ctx, tenant, source, now.Add(-im.stale), now, ImportInterrupted)
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		im.imports.WithLabelValues(string(ImportFailed)).Inc()
-		n, err := im.store.DeleteLedgerImport(ctx, tenant, id)
-		if err != nil {
-			return err
-		}
-		im.log.WarnContext(ctx, "import left running by a stopped process marked interrupted", "tenant_id", string(tenant),
-			"source", source, "import_id", id, "rows_removed", n)
+	if len(ids) > 0 {
+		im.imports.WithLabelValues(string(ImportFailed)).Add(float64(len(ids)))
+		im.log.WarnContext(ctx, "imports left running by a stopped process marked interrupted", "tenant_id", string(tenant),
+			"source", source, "import_ids", ids, "rows_removed", rows)
 	}
 	return nil
 }
 
 // heartbeat returns a function recording that imp is alive, at most every
-// stale/10 unless forced (safe for concurrent use). It returns
-// errInterrupted once another import has marked imp failed.
-func (im *Importer) heartbeat(imp Import) func(ctx context.Context, force bool) error {
+// stale/10 (safe for concurrent use; a failed attempt also waits that long,
+// so an unreachable store is not hammered). It returns errInterrupted once
+// another import has marked imp failed.
+func (im *Importer) heartbeat(imp Import) func(ctx context.Context) error {
 	var (
 		mu   sync.Mutex
 		last = imp.StartedAt
 		gone bool
 	)
-	return func(ctx context.Context, force bool) error {
+	return func(ctx context.Context) error {
 		mu.Lock()
 		defer mu.Unlock()
 		now := im.clock.Now()
 		if gone {
 			return errInterrupted
 		}
-		if !force && now.Sub(last) < im.stale/10 {
+		if now.Sub(last) < im.stale/10 {
 			return nil
 		}
+		last = now
 		alive, err := im.store.TouchImport(ctx, imp.TenantID, imp.ID, now)
 		if err != nil {
 			return err
 		}
-		last = now
 		if !alive {
 			gone = true
 			return errInterrupted
@@ -473,23 +489,6 @@ func (im *Importer) fail(ctx context.Context, imp Import, cause error) (Import, 
 	}
 	im.imports.WithLabelValues(string(ImportFailed)).Inc()
 	return imp, cause
-}
-
-// retire marks a replaced import superseded and deletes its rows, which no
-// reader can see any more.
-func (im *Importer) retire(ctx context.Context, tenant valdrix.TenantID, id string) {
-	if _, err := im.store.DeleteLedgerImport(ctx, tenant, id); err != nil {
-		im.log.ErrorContext(ctx, "delete replaced ledger rows", "import_id", id, "error", err)
-	}
-	prev, err := im.store.GetImport(ctx, tenant, id)
-	if err != nil {
-		im.log.ErrorContext(ctx, "load replaced import", "import_id", id, "error", err)
-		return
-	}
-	prev.Status = ImportSuperseded
-	if err := im.store.UpdateImport(ctx, prev); err != nil {
-		im.log.ErrorContext(ctx, "mark import superseded", "import_id", id, "error", err)
-	}
 }
 
 // reconcile compares the import's totals with the period's previous import

@@ -282,6 +282,11 @@ func TestImporterReapsInterruptedImports(t *testing.T) {
 			young := left(tn, "local:focus", t0.Add(-5*time.Minute), 0)
 			otherSource := left(tn, "local:other", t0.Add(-time.Hour), 0)
 			otherTenant := left(other, "local:focus", t0.Add(-time.Hour), 0)
+			// Left running but current (a record from before imports
+			// committed their status with the swap): never reaped.
+			current := left(tn, "local:focus", t0.Add(-time.Hour), 0)
+			_, err = db.SwapLedgerPeriod(ctx, tn, "local:focus", valdrix.NewMonth(2026, 10), current, t0)
+			require.NoError(t, err)
 
 			done, err := im.Import(ctx, ingestion.ImportRequest{Tenant: tn, Source: "local:focus",
 				Files: period(focusFile(t, "sep.csv", map[string]int{"i-a": 1}, "1", 2)), Actor: "test"})
@@ -300,6 +305,7 @@ func TestImporterReapsInterruptedImports(t *testing.T) {
 				{tn, young, ingestion.ImportRunning, 2},
 				{tn, otherSource, ingestion.ImportRunning, 2},
 				{other, otherTenant, ingestion.ImportRunning, 2},
+				{tn, current, ingestion.ImportRunning, 2},
 			}
 			for i, tc := range tests {
 				got, err := db.GetImport(ctx, tc.tenant, tc.id)
@@ -319,7 +325,7 @@ func TestImporterReapsInterruptedImports(t *testing.T) {
 			_, err = im.Import(ctx, ingestion.ImportRequest{Tenant: tn, Source: "local:focus",
 				Files: period(focusFile(t, "sep.csv", map[string]int{"i-b": 1}, "5", 2)), Actor: "test",
 				Read: ingestion.ReadOptions{Progress: func(string, int64, int64) {
-					_, err := db.InterruptImports(ctx, tn, "local:focus", t0.Add(24*time.Hour), t0, ingestion.ImportInterrupted)
+					_, _, err := db.InterruptImports(ctx, tn, "local:focus", t0.Add(24*time.Hour), t0, ingestion.ImportInterrupted)
 					require.NoError(t, err)
 				}}})
 			require.Error(t, err)
@@ -364,16 +370,78 @@ func TestImporterMultiPeriod(t *testing.T) {
 			require.Equal(t, ingestion.ImportSucceeded, first.Status)
 			require.Equal(t, map[string]string{"2026-08": "2", "2026-09": "4"}, byMonth())
 
-			second, err := b.im.Import(ctx, ingestion.ImportRequest{Tenant: b.t, Source: "local:focus", Files: files("3", "5"), Format: ingestion.FormatFOCUS})
+			status := func(id string) ingestion.ImportStatus {
+				t.Helper()
+				got, err := b.db.GetImport(ctx, b.t, id)
+				require.NoError(t, err)
+				return got.Status
+			}
+
+			// September alone: August still shows the first import.
+			sepOnly := ingestion.PeriodFiles{Format: ingestion.FormatFOCUS, Files: []ingestion.File{
+				focusFileOn(t, sep, "sep.csv", map[string]int{"i-a": 1}, "7", 2)}}
+			second, err := b.im.Import(ctx, ingestion.ImportRequest{Tenant: b.t, Source: "local:focus", Files: sepOnly, Format: ingestion.FormatFOCUS})
 			require.NoError(t, err)
 			require.Equal(t, ingestion.ImportSucceeded, second.Status)
+			require.Equal(t, map[string]string{"2026-08": "2", "2026-09": "14"}, byMonth())
+			require.Equal(t, ingestion.ImportSucceeded, status(first.ID), "still current for August")
+
+			// Both again: the first import shows nothing any more.
+			third, err := b.im.Import(ctx, ingestion.ImportRequest{Tenant: b.t, Source: "local:focus", Files: files("3", "5"), Format: ingestion.FormatFOCUS})
+			require.NoError(t, err)
+			require.Equal(t, ingestion.ImportSucceeded, third.Status)
 			require.Equal(t, map[string]string{"2026-08": "6", "2026-09": "10"}, byMonth())
-			old, err := b.db.GetImport(ctx, b.t, first.ID)
+			for _, id := range []string{first.ID, second.ID} {
+				require.Equal(t, ingestion.ImportSuperseded, status(id))
+				n, err := b.db.DeleteLedgerImport(ctx, b.t, id)
+				require.NoError(t, err)
+				require.Zero(t, n, "a superseded import's rows were deleted")
+			}
+		})
+	}
+}
+
+// reapingStore judges the import dead right before it commits, as another
+// process would whose clock ran far ahead.
+type reapingStore struct {
+	*store.DB
+	at time.Time
+}
+
+func (r reapingStore) CommitImport(ctx context.Context, imp ingestion.Import, periods []valdrix.Month, at time.Time) ([]string, error) {
+	if _, _, err := r.InterruptImports(ctx, imp.TenantID, imp.SourceID, r.at.Add(24*time.Hour), r.at, ingestion.ImportInterrupted); err != nil {
+		return nil, err
+	}
+	return r.DB.CommitImport(ctx, imp, periods, at)
+}
+
+// An import reaped between its last heartbeat and its commit is not made
+// current: the period keeps its previous version and rows.
+func TestImporterReapedBeforeCommit(t *testing.T) {
+	t.Parallel()
+	for name, open := range storetest.Dialects() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			b := newImporter(t, open)
+			first, err := b.im.Import(ctx, ingestion.ImportRequest{Tenant: b.t, Source: "local:focus", Files: period(focusFile(t, "sep.csv", map[string]int{"i-a": 1}, "1", 2))})
 			require.NoError(t, err)
-			require.Equal(t, ingestion.ImportSuperseded, old.Status)
-			n, err := b.db.DeleteLedgerImport(ctx, b.t, first.ID)
+			require.Equal(t, ingestion.ImportSucceeded, first.Status)
+
+			im, err := ingestion.NewImporter(ingestion.ImporterConfig{Store: reapingStore{DB: b.db, at: time.Now()}})
 			require.NoError(t, err)
-			require.Zero(t, n, "the superseded import's rows were deleted")
+			second, err := im.Import(ctx, ingestion.ImportRequest{Tenant: b.t, Source: "local:focus", Files: period(focusFile(t, "sep.csv", map[string]int{"i-a": 1}, "9", 2))})
+			require.Equal(t, valdrix.ECONFLICT, valdrix.ErrorCode(err))
+			got, err := b.db.GetImport(ctx, b.t, second.ID)
+			require.NoError(t, err)
+			require.Equal(t, ingestion.ImportFailed, got.Status)
+			g := b.total(t)
+			require.Len(t, g, 1)
+			require.Equal(t, "2", g[0].BilledCost.String(), "the first import's rows, still current")
+			cur, ok, err := b.db.CurrentLedgerPeriod(ctx, b.t, "local:focus", valdrix.NewMonth(2026, 9))
+			require.NoError(t, err)
+			require.True(t, ok)
+			require.Equal(t, first.ID, cur.ImportID)
 		})
 	}
 }

@@ -61,15 +61,74 @@ func (db *DB) UpdateImport(ctx context.Context, imp ingestion.Import) error {
 		return err
 	}
 	return db.tenantWrite(ctx, imp.TenantID, func(ctx context.Context, s *scope) error {
-		n, err := s.exec(ctx, `UPDATE ledger_imports SET source_id = $3, billing_period = $4, format = $5, format_reason = $6, status = $7,
-			manifest_id = $8, manifest_checksum = $9, content_hash = $10, files = $11, rows_read = $12, lines_kept = $13, ledger_rows = $14,
-			totals = $15, export_totals = $16, error = $17, error_location = $18, actor = $19, started_at = $20, finished_at = $21
-			WHERE id = $1 AND tenant_id = $2`, args...)
+		n, err := s.exec(ctx, updateImportSQL, args...)
 		if err == nil && n == 0 {
 			err = sql.ErrNoRows
 		}
 		return db.translate(err, "Import")
 	})
+}
+
+const updateImportSQL = `UPDATE ledger_imports SET source_id = $3, billing_period = $4, format = $5, format_reason = $6, status = $7,
+	manifest_id = $8, manifest_checksum = $9, content_hash = $10, files = $11, rows_read = $12, lines_kept = $13, ledger_rows = $14,
+	totals = $15, export_totals = $16, error = $17, error_location = $18, actor = $19, started_at = $20, finished_at = $21
+	WHERE id = $1 AND tenant_id = $2`
+
+// CommitImport records imp's final state (its Status, normally succeeded)
+// and makes it the current version of periods, in one transaction: an
+// import is current exactly when its record says it finished. It fails with
+// a conflict, changing nothing, when the import is no longer running
+// (another import judged it dead and marked it interrupted). It returns,
+// per period, the import replaced ("" for none).
+func (db *DB) CommitImport(ctx context.Context, imp ingestion.Import, periods []valdrix.Month, at time.Time) ([]string, error) {
+	args, err := importArgs(imp)
+	if err != nil {
+		return nil, err
+	}
+	var prev []string
+	err = db.tenantWrite(ctx, imp.TenantID, func(ctx context.Context, s *scope) error {
+		n, err := s.exec(ctx, updateImportSQL+" AND status = $22", append(args, string(ingestion.ImportRunning))...)
+		if err != nil {
+			return db.translate(err, "Import")
+		}
+		if n == 0 {
+			return valdrix.Errorf(valdrix.ECONFLICT, "The import is no longer running: another import of the same source marked it interrupted (it made no progress for too long). Run it again.")
+		}
+		prev, err = db.swapPeriods(ctx, s, imp.TenantID, imp.SourceID, periods, imp.ID, at)
+		return err
+	})
+	return prev, err
+}
+
+// RetireImport removes a replaced import's rows of the given periods and,
+// once no period shows it any more, marks it superseded. It reports whether
+// it did.
+func (db *DB) RetireImport(ctx context.Context, tenant valdrix.TenantID, id string, periods []valdrix.Month) (bool, error) {
+	var superseded bool
+	err := db.tenantWrite(ctx, tenant, func(ctx context.Context, s *scope) error {
+		for _, p := range periods {
+			if _, err := s.exec(ctx, "DELETE FROM ledger WHERE tenant_id = $1 AND import_id = $2 AND billing_period = $3",
+				string(tenant), id, int64(p)); err != nil {
+				return db.translate(err, "Ledger rows")
+			}
+		}
+		var shown int64
+		if err := s.queryRow(ctx, "SELECT COUNT(*) FROM ledger_periods WHERE tenant_id = $1 AND import_id = $2",
+			[]any{string(tenant), id}, &shown); err != nil {
+			return db.translate(err, "Ledger period")
+		}
+		if shown > 0 {
+			return nil
+		}
+		if _, err := s.exec(ctx, "DELETE FROM ledger WHERE tenant_id = $1 AND import_id = $2", string(tenant), id); err != nil {
+			return db.translate(err, "Ledger rows")
+		}
+		n, err := s.exec(ctx, "UPDATE ledger_imports SET status = $1 WHERE tenant_id = $2 AND id = $3",
+			string(ingestion.ImportSuperseded), string(tenant), id)
+		superseded = n > 0
+		return db.translate(err, "Import")
+	})
+	return superseded, err
 }
 
 func scanImport(r interface{ Scan(...any) error }) (ingestion.Import, error) {
@@ -115,27 +174,47 @@ func (db *DB) TouchImport(ctx context.Context, tenant valdrix.TenantID, id strin
 
 // InterruptImports marks failed, with reason, the source's imports still
 // running whose last sign of life (heartbeat, else start) is before
-// `before`, and returns their ids.
-func (db *DB) InterruptImports(ctx context.Context, tenant valdrix.TenantID, source string, before, at time.Time, reason string) ([]string, error) {
-	var ids []string
+// `before`, and deletes their ledger rows, in one transaction. An import
+// that some period shows is never touched (only a finished import should
+// be; this guards records left running before imports committed their
+// status with the swap). It returns the ids and the rows removed.
+func (db *DB) InterruptImports(ctx context.Context, tenant valdrix.TenantID, source string, before, at time.Time, reason string) ([]string, int64, error) {
+	var (
+		ids     []string
+		removed int64
+	)
 	err := db.tenantWrite(ctx, tenant, func(ctx context.Context, s *scope) error {
+		ids, removed = nil, 0
 		r, err := s.query(ctx, `UPDATE ledger_imports SET status = $1, finished_at = $2, error = $3
-			WHERE tenant_id = $4 AND source_id = $5 AND status = $6 AND COALESCE(heartbeat_at, started_at) < $7 RETURNING id`,
+			WHERE tenant_id = $4 AND source_id = $5 AND status = $6 AND COALESCE(heartbeat_at, started_at) < $7
+			AND NOT EXISTS (SELECT 1 FROM ledger_periods lp WHERE lp.tenant_id = ledger_imports.tenant_id AND lp.import_id = ledger_imports.id)
+			RETURNING id`,
 			string(ingestion.ImportFailed), at.UTC(), reason, string(tenant), source, string(ingestion.ImportRunning), before.UTC())
 		if err != nil {
 			return db.translate(err, "Import")
 		}
-		defer r.Close()
 		for r.Next() {
 			var id string
 			if err := r.Scan(&id); err != nil {
+				r.Close()
 				return err
 			}
 			ids = append(ids, id)
 		}
-		return db.translate(r.Err(), "Import")
+		r.Close()
+		if err := r.Err(); err != nil {
+			return db.translate(err, "Import")
+		}
+		for _, id := range ids {
+			n, err := s.exec(ctx, "DELETE FROM ledger WHERE tenant_id = $1 AND import_id = $2", string(tenant), id)
+			if err != nil {
+				return db.translate(err, "Ledger rows")
+			}
+			removed += n
+		}
+		return nil
 	})
-	return ids, err
+	return ids, removed, err
 }
 
 // GetImport returns one of tenant's imports.

@@ -204,38 +204,42 @@ func (db *DB) SwapLedgerPeriod(ctx context.Context, tenant valdrix.TenantID, sou
 // ascending order, so that concurrent swaps of overlapping periods cannot
 // deadlock.
 func (db *DB) SwapLedgerPeriods(ctx context.Context, tenant valdrix.TenantID, source string, periods []valdrix.Month, importID string, at time.Time) ([]string, error) {
+	var prev []string
+	err := db.tenantWrite(ctx, tenant, func(ctx context.Context, s *scope) error {
+		var err error
+		prev, err = db.swapPeriods(ctx, s, tenant, source, periods, importID, at)
+		return err
+	})
+	return prev, err
+}
+
+// swapPeriods is SwapLedgerPeriods inside the caller's transaction.
+func (db *DB) swapPeriods(ctx context.Context, s *scope, tenant valdrix.TenantID, source string, periods []valdrix.Month, importID string, at time.Time) ([]string, error) {
 	order := slices.Clone(periods)
 	slices.Sort(order)
 	order = slices.Compact(order)
 	replaced := map[valdrix.Month]string{}
-	err := db.tenantWrite(ctx, tenant, func(ctx context.Context, s *scope) error {
-		clear(replaced)
-		for _, period := range order {
-			// Take the period's row lock first so that concurrent swaps serialise.
-			if _, err := s.exec(ctx, `INSERT INTO ledger_periods (tenant_id, source_id, billing_period, import_id, version, swapped_at)
-				VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (tenant_id, source_id, billing_period) DO NOTHING`,
-				string(tenant), source, int64(period), importID, at); err != nil {
-				return db.translate(err, "Ledger period")
-			}
-			var prev string
-			var version int
-			if err := s.queryRow(ctx, `UPDATE ledger_periods SET version = version + 1 WHERE tenant_id = $1 AND source_id = $2 AND billing_period = $3
-				RETURNING import_id, version`, []any{string(tenant), source, int64(period)}, &prev, &version); err != nil {
-				return db.translate(err, "Ledger period")
-			}
-			if version == 1 {
-				prev = "" // this swap created the period
-			}
-			replaced[period] = prev
-			if _, err := s.exec(ctx, `UPDATE ledger_periods SET import_id = $1, swapped_at = $2 WHERE tenant_id = $3 AND source_id = $4 AND billing_period = $5`,
-				importID, at, string(tenant), source, int64(period)); err != nil {
-				return db.translate(err, "Ledger period")
-			}
+	for _, period := range order {
+		// Take the period's row lock first so that concurrent swaps serialise.
+		if _, err := s.exec(ctx, `INSERT INTO ledger_periods (tenant_id, source_id, billing_period, import_id, version, swapped_at)
+			VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (tenant_id, source_id, billing_period) DO NOTHING`,
+			string(tenant), source, int64(period), importID, at); err != nil {
+			return nil, db.translate(err, "Ledger period")
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		var prev string
+		var version int
+		if err := s.queryRow(ctx, `UPDATE ledger_periods SET version = version + 1 WHERE tenant_id = $1 AND source_id = $2 AND billing_period = $3
+			RETURNING import_id, version`, []any{string(tenant), source, int64(period)}, &prev, &version); err != nil {
+			return nil, db.translate(err, "Ledger period")
+		}
+		if version == 1 {
+			prev = "" // this swap created the period
+		}
+		replaced[period] = prev
+		if _, err := s.exec(ctx, `UPDATE ledger_periods SET import_id = $1, swapped_at = $2 WHERE tenant_id = $3 AND source_id = $4 AND billing_period = $5`,
+			importID, at, string(tenant), source, int64(period)); err != nil {
+			return nil, db.translate(err, "Ledger period")
+		}
 	}
 	out := make([]string, len(periods))
 	for i, p := range periods {
