@@ -259,18 +259,7 @@ func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, erro
 	// fails or turns out unchanged. The period is never all in memory.
 	fingerprint := newContentHasher()
 	lines := map[valdrix.Provider]int64{}
-	beat := im.heartbeat(imp)
-	// alive records a heartbeat: an import marked interrupted stops with a
-	// conflict; a store that cannot record one is only logged (the writes
-	// themselves will say if it is down).
-	alive := func() error {
-		err := beat(ctx)
-		if err != nil && !errors.Is(err, errInterrupted) {
-			im.log.WarnContext(ctx, "record import heartbeat", "import_id", imp.ID, "error", err)
-			return nil
-		}
-		return err
-	}
+	beat := im.heartbeat(ctx, imp)
 	var pending []LedgerRow
 	flush := func() error {
 		if len(pending) == 0 {
@@ -282,7 +271,7 @@ func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, erro
 		if err != nil {
 			return err
 		}
-		return alive()
+		return beat()
 	}
 	opts := req.Read
 	opts.Manifest = req.Files.Manifest
@@ -291,7 +280,7 @@ func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, erro
 		if progress != nil {
 			progress(file, rows, bytes)
 		}
-		_ = alive() // reading goes on; the next write stops an interrupted import
+		_ = beat() // reading goes on; the next write stops an interrupted import
 	}
 	opts.Emit = func(rows []LedgerRow) error {
 		fingerprint.add(rows)
@@ -357,7 +346,6 @@ func (im *Importer) Import(ctx context.Context, req ImportRequest) (Import, erro
 	imp.FinishedAt = &finished
 	prevs, err := im.store.CommitImport(ctx, imp, periods, finished)
 	if err != nil {
-		imp.Status, imp.FinishedAt = ImportRunning, nil
 		return im.fail(ctx, imp, err)
 	}
 	// Replaced imports lose the rows of the periods they no longer show;
@@ -435,16 +423,17 @@ func (im *Importer) reap(ctx context.Context, tenant valdrix.TenantID, source st
 }
 
 // heartbeat returns a function recording that imp is alive, at most every
-// stale/10 (safe for concurrent use; a failed attempt also waits that long,
-// so an unreachable store is not hammered). It returns errInterrupted once
-// another import has marked imp failed.
-func (im *Importer) heartbeat(imp Import) func(ctx context.Context) error {
+// stale/10 (safe for concurrent use). It returns errInterrupted once another
+// import has marked imp failed; a store that cannot record the heartbeat is
+// only logged, and tried again stale/10 later (the writes themselves will
+// say if it is down).
+func (im *Importer) heartbeat(ctx context.Context, imp Import) func() error {
 	var (
 		mu   sync.Mutex
 		last = imp.StartedAt
 		gone bool
 	)
-	return func(ctx context.Context) error {
+	return func() error {
 		mu.Lock()
 		defer mu.Unlock()
 		now := im.clock.Now()
@@ -457,7 +446,8 @@ func (im *Importer) heartbeat(imp Import) func(ctx context.Context) error {
 		last = now
 		alive, err := im.store.TouchImport(ctx, imp.TenantID, imp.ID, now)
 		if err != nil {
-			return err
+			im.log.WarnContext(ctx, "record import heartbeat", "import_id", imp.ID, "error", err)
+			return nil
 		}
 		if !alive {
 			gone = true

@@ -355,15 +355,7 @@ func TestImporterMultiPeriod(t *testing.T) {
 					focusFileOn(t, sep, "sep.csv", map[string]int{"i-a": 1}, sepCost, 2)}}
 			}
 			byMonth := func() map[string]string {
-				t.Helper()
-				g, err := b.db.QueryCosts(ctx, b.t, reporting.CostQuery{From: valdrix.NewMonth(2026, 8).Start(), To: valdrix.NewMonth(2026, 9).End(),
-					GroupBy: []reporting.CostKey{reporting.KeyMonth}})
-				require.NoError(t, err)
-				out := map[string]string{}
-				for _, r := range g {
-					out[r.Keys[0]] = r.BilledCost.String()
-				}
-				return out
+				return storetest.BilledByMonth(t, b.db, b.t, valdrix.NewMonth(2026, 8), valdrix.NewMonth(2026, 9))
 			}
 			first, err := b.im.Import(ctx, ingestion.ImportRequest{Tenant: b.t, Source: "local:focus", Files: files("1", "2"), Format: ingestion.FormatFOCUS})
 			require.NoError(t, err)

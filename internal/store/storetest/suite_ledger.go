@@ -12,6 +12,7 @@ import (
 
 	"github.com/valdrix/valdrix/internal/ingestion"
 	"github.com/valdrix/valdrix/internal/reporting"
+	"github.com/valdrix/valdrix/internal/store"
 	"github.com/valdrix/valdrix/internal/valdrix"
 )
 
@@ -178,16 +179,7 @@ func exerciseLedgerMultiPeriodSwap(t *testing.T, open Opener) {
 			LedgerRow(oct.Start(), "svc", "r-1", "", cost), LedgerRow(nov.Start(), "svc", "r-1", "", cost)}))
 		return id
 	}
-	byMonth := func() map[string]string {
-		t.Helper()
-		g, err := db.QueryCosts(ctx, a.ID, reporting.CostQuery{From: oct.Start(), To: nov.End(), GroupBy: []reporting.CostKey{reporting.KeyMonth}})
-		require.NoError(t, err)
-		out := map[string]string{}
-		for _, r := range g {
-			out[r.Keys[0]] = r.BilledCost.String()
-		}
-		return out
-	}
+	byMonth := func() map[string]string { return BilledByMonth(t, db, a.ID, oct, nov) }
 
 	first := load(1)
 	prev, err := db.SwapLedgerPeriods(ctx, a.ID, "src", []valdrix.Month{nov, oct}, first, T0)
@@ -216,4 +208,18 @@ func exerciseLedgerMultiPeriodSwap(t *testing.T, open Opener) {
 	got := byMonth()
 	require.Contains(t, []string{"3", "4"}, got["2026-10"])
 	require.Equal(t, got["2026-10"], got["2026-11"], "the later swap holds both periods")
+}
+
+// BilledByMonth returns tenant's billed cost per month ("2026-11") over the
+// months from first to last.
+func BilledByMonth(t testing.TB, db *store.DB, tenant valdrix.TenantID, first, last valdrix.Month) map[string]string {
+	t.Helper()
+	g, err := db.QueryCosts(context.Background(), tenant, reporting.CostQuery{From: first.Start(), To: last.End(),
+		GroupBy: []reporting.CostKey{reporting.KeyMonth}})
+	require.NoError(t, err)
+	out := map[string]string{}
+	for _, r := range g {
+		out[r.Keys[0]] = r.BilledCost.String()
+	}
+	return out
 }
