@@ -287,7 +287,7 @@ func New(ctx context.Context, core *Core, build telemetry.Build) (*App, error) {
 		verifier = v
 	}
 	srv, err := api.New(api.Config{
-		Governance: core.Governance, Jobs: core.Jobs, Tracer: core.Tracing.Provider, Readiness: core.Store, JWT: verifier, Logger: core.Log,
+		Governance: core.Governance, Jobs: core.Jobs, Tracer: core.Tracing.Exporting(), Readiness: core.Store, JWT: verifier, Logger: core.Log,
 		Reporting: core.Reporting, Ledger: core.Store, Inventory: core.Inventory, Optimization: core.Optimization,
 		Registry: core.Registry, Clock: core.Clock, Version: build.Version,
 		RateLimits: api.RateLimits{

@@ -20,6 +20,7 @@ func TestTracingOffByDefault(t *testing.T) {
 	_, span := tr.Provider.Tracer("t").Start(context.Background(), "nothing")
 	require.False(t, span.SpanContext().IsValid(), "the no-op provider records nothing")
 	span.End()
+	require.Nil(t, tr.Exporting(), "nothing to instrument for")
 	require.NoError(t, tr.Shutdown(context.Background()))
 }
 
@@ -38,6 +39,7 @@ func TestTracingExportsOverOTLPHTTP(t *testing.T) {
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL) // no t.Parallel: Setenv
 	tr, err := telemetry.NewTracing(context.Background(), true, telemetry.Build{Version: "test"})
 	require.NoError(t, err)
+	require.Same(t, tr.Provider, tr.Exporting())
 	_, span := tr.Provider.Tracer("t").Start(context.Background(), "exported")
 	require.True(t, span.SpanContext().IsValid())
 	span.End()
