@@ -3,6 +3,7 @@ package ingestion
 import (
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 	"unsafe"
@@ -303,26 +304,28 @@ func (c *pqCursor) readFlat(n int) error {
 // one code per entry (levels at or above the leaf's entryDef), -1 for a
 // null value.
 func (c *pqCursor) readMap(n int) error {
-	entryDef := c.leaf.entryDef
 	c.release()
 	w := &c.win
 	w.segs, w.null = w.segs[:0], false
-	w.codes = w.codes[:0]
-	w.rows = append(w.rows[:0], 0)
+	// The previous window's sizes are a good guess for this one's: growing
+	// by appending would copy the buffers several times over.
+	codes := slices.Grow(w.codes[:0], len(w.codes))
+	rows := append(slices.Grow(w.rows[:0], n+1), 0)
+	w.codes, w.rows = codes, rows
 	if c.allNull {
 		for range n {
 			w.rows = append(w.rows, 0)
 		}
 		return nil
 	}
-	row := -1
-	maxDef := c.leaf.maxDef
-	for row < n {
+	sc := mapScan{codes: codes, rows: rows, row: -1, n: n, entryDef: c.leaf.entryDef, maxDef: c.leaf.maxDef}
+	for sc.row < n {
 		if c.page == nil || c.lev >= c.nlev {
 			if err := c.next(); err != nil {
-				if errors.Is(err, errColumnEnded) && row == n-1 {
+				if errors.Is(err, errColumnEnded) && sc.row == n-1 {
 					break
 				}
+				w.codes, w.rows = sc.codes, sc.rows
 				return err
 			}
 			if c.reps == nil || c.defs == nil {
@@ -330,39 +333,23 @@ func (c *pqCursor) readMap(n int) error {
 			}
 			continue
 		}
-		reps, defs := c.reps[c.lev:c.nlev], c.defs[c.lev:c.nlev]
-		codes, rows, v := w.codes, w.rows, c.val
-		j := 0
-		for ; j < len(reps); j++ {
-			if reps[j] == 0 {
-				if row >= 0 {
-					rows = append(rows, int32(len(codes)))
-				}
-				row++
-				if row == n {
-					break
-				}
-			} else if row < 0 {
-				return errorf("corrupt map column: a row starts with a repeated value")
-			}
-			d := defs[j]
-			switch {
-			case d < entryDef:
-			case d != maxDef:
-				codes = append(codes, -1)
-			case c.isDict:
-				codes = append(codes, c.idx[v])
-				v++
-			default:
-				codes = append(codes, int32(v))
-				v++
-			}
+		var idx []int32
+		if c.isDict {
+			idx = c.idx
 		}
-		w.codes, w.rows, c.val = codes, rows, v
-		c.lev += j
-		c.seg(len(codes))
+		sc.v = c.val
+		k, err := sc.scan(c.reps[c.lev:c.nlev], c.defs[c.lev:c.nlev], idx)
+		w.codes, w.rows, c.val = sc.codes, sc.rows, sc.v
+		if err != nil {
+			return err
+		}
+		c.lev += k
+		c.seg(len(w.codes))
+		if sc.row == n {
+			break
+		}
 	}
-	if row == n-1 {
+	if sc.row == n-1 {
 		w.rows = append(w.rows, int32(len(w.codes)))
 	}
 	if len(w.rows) != n+1 {
