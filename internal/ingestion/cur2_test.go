@@ -6,6 +6,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -312,8 +314,10 @@ func TestGenerateCUR2Deterministic(t *testing.T) {
 	require.Equal(t, ingestion.FormatCUR2, d.Format)
 }
 
-// TestReadPeriodEmit streams the rows of a read: the same rows in the same
-// order as PeriodResult.Rows, and an error from the consumer ends the read.
+// TestReadPeriodEmit streams the rows of a read: the rows of
+// PeriodResult.Rows, a day at a time in day order, within a day in one
+// order whatever the number of workers; an error from the consumer ends the
+// read.
 func TestReadPeriodEmit(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
@@ -324,21 +328,41 @@ func TestReadPeriodEmit(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(len(whole.Rows)), whole.LedgerRows)
 
-	var streamed []ingestion.LedgerRow
-	calls := 0
-	res, err := ingestion.ReadPeriod(context.Background(), files, ingestion.FormatCUR2, ingestion.ReadOptions{Workers: 2,
-		Emit: func(rows []ingestion.LedgerRow) error {
-			calls++
-			streamed = append(streamed, rows...)
-			return nil
-		}})
-	require.NoError(t, err)
-	require.Nil(t, res.Rows)
+	stream := func(workers int) ([]ingestion.LedgerRow, *ingestion.PeriodResult) {
+		var streamed []ingestion.LedgerRow
+		calls := 0
+		res, err := ingestion.ReadPeriod(context.Background(), files, ingestion.FormatCUR2, ingestion.ReadOptions{Workers: workers,
+			Emit: func(rows []ingestion.LedgerRow) error {
+				calls++
+				for i := range rows {
+					require.Equal(t, rows[0].ChargeDay, rows[i].ChargeDay, "one charge day per call")
+				}
+				if len(streamed) > 0 {
+					require.Less(t, streamed[len(streamed)-1].ChargeDay, rows[0].ChargeDay, "days in order")
+				}
+				streamed = append(streamed, rows...)
+				return nil
+			}})
+		require.NoError(t, err)
+		require.Nil(t, res.Rows)
+		require.GreaterOrEqual(t, calls, 4, "one call per charge day at least")
+		return streamed, res
+	}
+	streamed, res := stream(2)
 	require.Equal(t, whole.LedgerRows, res.LedgerRows)
-	require.Empty(t, cmp.Diff(whole.Rows, streamed))
 	require.Equal(t, whole.Totals, res.Totals)
 	require.Equal(t, whole.Periods, res.Periods)
-	require.GreaterOrEqual(t, calls, 4, "one call per charge day at least")
+	one, _ := stream(1)
+	require.Empty(t, cmp.Diff(streamed, one), "the same order with one worker")
+	asText := func(rows []ingestion.LedgerRow) []string {
+		out := make([]string, len(rows))
+		for i, r := range rows {
+			out[i] = fmt.Sprintf("%+v", r)
+		}
+		slices.Sort(out)
+		return out
+	}
+	require.Equal(t, asText(whole.Rows), asText(streamed))
 
 	stop := errors.New("consumer full")
 	_, err = ingestion.ReadPeriod(context.Background(), files, ingestion.FormatCUR2, ingestion.ReadOptions{Workers: 2,

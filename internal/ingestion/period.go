@@ -60,9 +60,10 @@ type ReadOptions struct {
 	// Manifest is the manifest the files belong to, if any: its id,
 	// checksum and declared totals go into the result.
 	Manifest *Manifest
-	// Emit, when set, receives the ledger rows in order (sorted by charge
-	// day and key), a day or a batch at a time, instead of
-	// PeriodResult.Rows; the slice is reused once Emit returns. The rows
+	// Emit, when set, receives the ledger rows a charge day (or a batch of
+	// one day) at a time, in day order, instead of PeriodResult.Rows; within
+	// a day the order is fixed (the same on every run, for any number of
+	// workers) but not sorted by key. The slice is reused once Emit returns. The rows
 	// of a period are then never all in memory at once. An error from
 	// Emit ends the read with it.
 	Emit func(rows []LedgerRow) error
@@ -171,7 +172,11 @@ func (res *PeriodResult) deliver(rows []LedgerRow, emitRows func([]LedgerRow) er
 	if emitRows != nil {
 		return emitRows(rows)
 	}
-	res.Rows = append(res.Rows, rows...) // rows is the caller's buffer
+	// rows is the caller's buffer. Collected rows are sorted by key (a
+	// sorted batch is only checked).
+	n := len(res.Rows)
+	res.Rows = append(res.Rows, rows...)
+	sortRows(res.Rows[n:])
 	return nil
 }
 

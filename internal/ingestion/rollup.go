@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cespare/xxhash/v2"
+
 	"github.com/valdrix/valdrix/internal/valdrix"
 )
 
@@ -387,7 +389,49 @@ func sortRows(rows []LedgerRow) {
 		})
 	}
 	wg.Wait()
-	// idx[i] is the row that belongs at position i.
+	permute(rows, idx)
+}
+
+// orderDay orders one day's rows so that rows of one natural key are
+// adjacent, as mergeSorted needs: by an xxHash of the key fields that tell
+// rows apart most (sub account, resource, usage type, charge category),
+// ties by the whole key. The hash has no seed, so the order is the same on
+// every run and for any number of workers. Sorting by the key's text alone
+// costs more: ARNs share long prefixes, and each row is compared about
+// log₂ n times; hashing the whole key costs as much again.
+func orderDay(rows []LedgerRow, keys []hashedRow) []hashedRow {
+	keys = slices.Grow(keys[:0], len(rows))[:len(rows)]
+	for i := range rows {
+		l := &rows[i]
+		h := xxhash.Sum64String(l.ResourceID)
+		for _, s := range [...]string{l.SubAccountID, l.UsageType, l.ChargeCategory} {
+			h = (h ^ xxhash.Sum64String(s)) * 0xff51afd7ed558ccd
+		}
+		keys[i] = hashedRow{h: h ^ h>>29, i: int32(i)}
+	}
+	slices.SortFunc(keys, func(a, b hashedRow) int {
+		if a.h != b.h {
+			return cmp.Compare(a.h, b.h)
+		}
+		return compareRows(&rows[a.i], &rows[b.i])
+	})
+	idx := make([]int32, len(rows))
+	for i, k := range keys {
+		idx[i] = k.i
+	}
+	permute(rows, idx)
+	return keys
+}
+
+// hashedRow is a row's key hash and position, for orderDay.
+type hashedRow struct {
+	h uint64
+	i int32
+}
+
+// permute moves rows[idx[i]] to position i for every i, by cycles, so each
+// 500-byte row moves once. It consumes idx.
+func permute(rows []LedgerRow, idx []int32) {
 	for i := range idx {
 		if idx[i] < 0 {
 			continue

@@ -278,11 +278,12 @@ func emitDays(spec *tableSpec, aggs []*aggregator, slots []*interner, r *Rollup,
 	}
 	slices.Sort(days)
 	var bufs [2][]LedgerRow
+	var keys [2][]hashedRow
 	var errs [2]error
 	for i := 0; i < len(days); i += 2 {
 		var wg sync.WaitGroup
 		for k := range min(2, len(days)-i) {
-			wg.Go(func() { bufs[k], errs[k] = emitDay(spec, aggs, slots, days[i+k], bufs[k][:0]) })
+			wg.Go(func() { bufs[k], keys[k], errs[k] = emitDay(spec, aggs, slots, days[i+k], bufs[k][:0], keys[k]) })
 		}
 		wg.Wait()
 		for k := range min(2, len(days)-i) {
@@ -302,11 +303,12 @@ func emitDays(spec *tableSpec, aggs []*aggregator, slots []*interner, r *Rollup,
 	return nil
 }
 
-// emitDay appends the sorted rows of one charge day to buf.
-func emitDay(spec *tableSpec, aggs []*aggregator, slots []*interner, day valdrix.Date, buf []LedgerRow) ([]LedgerRow, error) {
+// emitDay appends the rows of one charge day to buf, ordered so that rows
+// of one key are adjacent (keys is orderDay's scratch).
+func emitDay(spec *tableSpec, aggs []*aggregator, slots []*interner, day valdrix.Date, buf []LedgerRow, keys []hashedRow) ([]LedgerRow, []hashedRow, error) {
 	entries, err := dayEntries(aggs, day, len(spec.metrics))
 	if err != nil {
-		return buf, err
+		return buf, keys, err
 	}
 	buf = slices.Grow(buf, len(entries))
 	g := group{spec: spec}
@@ -320,12 +322,11 @@ func emitDay(spec *tableSpec, aggs []*aggregator, slots []*interner, day valdrix
 		row := &buf[len(buf)-1]
 		var err error
 		if *row, err = spec.finalize(&g); err != nil {
-			return buf, err
+			return buf, keys, err
 		}
 		row.ChargeDay, row.BillingPeriod, row.LineCount = g.day, g.period, g.lines
 	}
-	sortRows(buf)
-	return buf, nil
+	return buf, orderDay(buf, keys), nil
 }
 
 // dayEntries returns the groups of one charge day. Groups of one source key
