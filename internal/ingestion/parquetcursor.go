@@ -123,10 +123,11 @@ func (v *dictView) str(i int) string {
 // entry per map entry and rows[r]..rows[r+1] are row r's entries. segs split
 // codes by dictionary.
 type leafWin struct {
-	codes []int32
+	codes []int32 // read only: may be a view of the page's indices
 	rows  []int32
 	segs  []leafSeg
-	null  bool // the whole window is null (the chunk holds no values)
+	null  bool    // the whole window is null (the chunk holds no values)
+	own   []int32 // the window's own buffer for codes
 }
 
 type leafSeg struct {
@@ -257,7 +258,8 @@ func (c *pqCursor) readFlat(n int) error {
 	if c.allNull {
 		return nil
 	}
-	w.codes = growInt32(w.codes, n)
+	w.own = growInt32(w.own, n)
+	w.codes = w.own
 	done := 0
 	for done < n {
 		if c.page == nil || c.lev >= c.nlev {
@@ -269,6 +271,11 @@ func (c *pqCursor) readFlat(n int) error {
 		k := min(n-done, c.nlev-c.lev)
 		out := w.codes[done : done+k]
 		switch {
+		case c.defs == nil && c.isDict && k == n:
+			// The whole window is in this page, without nulls: its codes
+			// are the page's indices, held until the next window.
+			w.codes = c.idx[c.val : c.val+k : c.val+k]
+			c.val += k
 		case c.defs == nil && c.isDict:
 			copy(out, c.idx[c.val:c.val+k])
 			c.val += k
