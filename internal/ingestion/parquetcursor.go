@@ -127,6 +127,7 @@ type leafWin struct {
 	rows  []int32
 	segs  []leafSeg
 	null  bool    // the whole window is null (the chunk holds no values)
+	nulls bool    // flat leaves: some codes are -1
 	own   []int32 // the window's own buffer for codes
 }
 
@@ -254,7 +255,7 @@ func (c *pqCursor) seg(end int) {
 func (c *pqCursor) readFlat(n int) error {
 	c.release()
 	w := &c.win
-	w.segs, w.null = w.segs[:0], c.allNull
+	w.segs, w.null, w.nulls = w.segs[:0], c.allNull, false
 	if c.allNull {
 		return nil
 	}
@@ -289,6 +290,7 @@ func (c *pqCursor) readFlat(n int) error {
 			for j, d := range c.defs[c.lev : c.lev+k] {
 				if d != maxDef {
 					out[j] = -1
+					w.nulls = true
 					continue
 				}
 				if c.isDict {

@@ -75,7 +75,14 @@ func fold[T ~int32 | ~uint32](g *grouper, col []T) {
 		lo = min(lo, x)
 		hi = max(hi, x)
 	}
-	if lo == hi {
+	foldRange(g, v, lo, hi)
+}
+
+// foldRange queues a key column whose values are known to lie in [lo, hi]
+// (a dictionary's codes): no pass to find the range. The range may be wider
+// than the values; grouping stays exact.
+func foldRange(g *grouper, v []int32, lo, hi int32) {
+	if lo >= hi {
 		return
 	}
 	g.cols = append(g.cols, foldCol{vals: v, lo: int64(lo), width: uint64(int64(hi)-int64(lo)) + 1})
@@ -83,9 +90,12 @@ func fold[T ~int32 | ~uint32](g *grouper, col []T) {
 
 // foldAll folds the queued columns into acc, up to four per pass over it
 // (acc = ((acc·w1 + v1)·w2 + v2)…), renumbering acc densely first whenever
-// the next column would not fit in 64 bits.
-func (g *grouper) foldAll() {
+// the next column would not fit in 64 bits. It reports false when a value
+// lies outside its column's stated range (a corrupt page's dictionary index
+// past the dictionary's end), which would make the grouping inexact.
+func (g *grouper) foldAll() bool {
 	cols := g.cols
+	ok := true
 	for len(cols) > 0 {
 		k, w := 0, uint64(1)
 		for k < len(cols) && k < 4 {
@@ -105,36 +115,48 @@ func (g *grouper) foldAll() {
 		acc := g.acc
 		switch k {
 		case 1:
-			fold1(acc, &cols[0])
+			ok = fold1(acc, &cols[0]) && ok
 		case 2:
-			fold2(acc, &cols[0], &cols[1])
+			ok = fold2(acc, &cols[0], &cols[1]) && ok
 		case 3:
-			fold2(acc, &cols[0], &cols[1])
-			fold1(acc, &cols[2])
+			ok = fold2(acc, &cols[0], &cols[1]) && ok
+			ok = fold1(acc, &cols[2]) && ok
 		default:
-			fold2(acc, &cols[0], &cols[1])
-			fold2(acc, &cols[2], &cols[3])
+			ok = fold2(acc, &cols[0], &cols[1]) && ok
+			ok = fold2(acc, &cols[2], &cols[3]) && ok
 		}
 		g.card *= w
 		cols = cols[k:]
 	}
 	clear(g.cols)
 	g.cols = g.cols[:0]
+	return ok
 }
 
-func fold1(acc []uint64, a *foldCol) {
+// fold1 and fold2 fold one or two columns into acc and report whether every
+// value was inside its column's range (the largest offset is tracked with
+// the fold, not in a pass of its own).
+func fold1(acc []uint64, a *foldCol) bool {
 	av, al, aw := a.vals[:len(acc)], a.lo, a.width
+	var am uint64
 	for i := range acc {
-		acc[i] = acc[i]*aw + uint64(int64(av[i])-al)
+		x := uint64(int64(av[i]) - al)
+		am = max(am, x)
+		acc[i] = acc[i]*aw + x
 	}
+	return am < aw
 }
 
-func fold2(acc []uint64, a, b *foldCol) {
+func fold2(acc []uint64, a, b *foldCol) bool {
 	av, al, aw := a.vals[:len(acc)], a.lo, a.width
 	bv, bl, bw := b.vals[:len(acc)], b.lo, b.width
+	var am, bm uint64
 	for i := range acc {
-		acc[i] = (acc[i]*aw+uint64(int64(av[i])-al))*bw + uint64(int64(bv[i])-bl)
+		x, y := uint64(int64(av[i])-al), uint64(int64(bv[i])-bl)
+		am, bm = max(am, x), max(bm, y)
+		acc[i] = (acc[i]*aw+x)*bw + y
 	}
+	return am < aw && bm < bw
 }
 
 // renumber replaces acc by dense ids in order of first appearance; with
@@ -239,12 +261,19 @@ func (w *pqWorker) aggregate(base, n int) error {
 		// codes are equal values. (Different codes may still be one slot id;
 		// the worker's table merges such groups by their ids.)
 		if cd := &w.coded[d]; cd.on {
-			fold(g, cd.codes[:n])
+			// Codes index the dictionary (-1 for null): no need to scan.
+			lo := int32(0)
+			if cd.nulls {
+				lo = -1
+			}
+			foldRange(g, cd.codes[:n], lo, int32(len(cd.trans))-1)
 		} else {
 			fold(g, w.ids[d][:n])
 		}
 	}
-	g.foldAll()
+	if !g.foldAll() {
+		return w.errAt(base, "", errorf("corrupt Parquet data: a dictionary index is past the dictionary's end"))
+	}
 	g.renumber(true)
 	groups := len(g.reps)
 	nm := len(spec.metrics)

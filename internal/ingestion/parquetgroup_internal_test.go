@@ -80,7 +80,7 @@ func TestGrouperMatchesAMap(t *testing.T) {
 					fold(&g, v)
 				}
 			}
-			g.foldAll()
+			require.True(t, g.foldAll())
 			g.renumber(true)
 			ids := map[string]uint32{}
 			var reps []int32
@@ -95,6 +95,38 @@ func TestGrouperMatchesAMap(t *testing.T) {
 				require.Equal(t, id, g.gids[i], "row %d", i)
 			}
 			require.Equal(t, reps, g.reps)
+		})
+	}
+}
+
+// A column queued with its dictionary's range instead of a scan must hold
+// values inside it: a corrupt page's index past the dictionary's end (or a
+// null where none was seen) is reported, alone or folded with others.
+func TestFoldRangeRefusesValuesOutsideTheRange(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		vals   []int32
+		lo, hi int32
+		others int // further well-formed columns folded in the same pass
+		ok     bool
+	}{
+		{name: "inside", vals: []int32{0, 3, 1, -1}, lo: -1, hi: 3, ok: true},
+		{name: "inside, with others", vals: []int32{0, 3, 1, -1}, lo: -1, hi: 3, others: 3, ok: true},
+		{name: "past the end", vals: []int32{0, 4, 1, 2}, lo: 0, hi: 3},
+		{name: "past the end, with others", vals: []int32{0, 4, 1, 2}, lo: 0, hi: 3, others: 1},
+		{name: "an unexpected null", vals: []int32{0, -1, 1, 2}, lo: 0, hi: 3, others: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var g grouper
+			g.start(len(tc.vals))
+			for range tc.others {
+				fold(&g, []int32{1, 0, 1, 0})
+			}
+			foldRange(&g, tc.vals, tc.lo, tc.hi)
+			require.Equal(t, tc.ok, g.foldAll())
 		})
 	}
 }

@@ -626,7 +626,7 @@ func (w *pqWorker) dimension(d, base, n int) error {
 		if len(win.segs) == 1 && nullErr == nil && t.bad == nil {
 			// One dictionary and nothing to check: group by the codes and
 			// translate only the groups' first rows.
-			w.coded[d] = codedDim{on: true, codes: codes, trans: tids}
+			w.coded[d] = codedDim{on: true, codes: codes, trans: tids, nulls: win.nulls}
 			return nil
 		}
 		for j, c := range codes {
@@ -657,6 +657,7 @@ type codedDim struct {
 	on    bool
 	codes []int32
 	trans []uint32
+	nulls bool // some codes are -1
 }
 
 // mapColumn handles a map<string,string> field: tags (canonical JSON of
