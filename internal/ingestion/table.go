@@ -139,8 +139,15 @@ func (a *aggregator) index(day valdrix.Date) *dayIndex {
 	}
 	ix := a.days[day]
 	if ix == nil {
+		// Days of one export hold similar numbers of groups: a new day's
+		// index starts at the size the previous one reached, instead of
+		// doubling its way there (each doubling rehashes every entry).
+		size := 1 << 8
+		if a.last != nil {
+			size = max(size, len(a.last.slots))
+		}
 		ix = &dayIndex{}
-		a.resize(ix, 1<<8)
+		a.resize(ix, size)
 		a.days[day] = ix
 	}
 	a.lastDay, a.last = day, ix
@@ -166,14 +173,27 @@ func (a *aggregator) resize(ix *dayIndex, n int) {
 	}
 }
 
+// hash hashes a key's period and dimension ids. Each pair of ids is
+// multiplied by its own odd constant and the products summed, so the
+// multiplications do not wait on each other; a final mix spreads the sum
+// over the low bits the index uses.
 func (a *aggregator) hash(k *rawKey) uint64 {
 	h := uint64(uint32(k.period)) * 0x9E3779B97F4A7C15
 	for i := 0; i < a.nd; i += 2 {
-		w := uint64(k.dims[i]) | uint64(k.dims[i+1])<<32
-		h = (h ^ w) * 0xff51afd7ed558ccd
-		h ^= h >> 32
+		h += (uint64(k.dims[i]) | uint64(k.dims[i+1])<<32) * hashMul[i/2]
 	}
-	return h
+	h ^= h >> 32
+	h *= 0xff51afd7ed558ccd
+	return h ^ h>>29
+}
+
+// hashMul are odd 64-bit constants, one per pair of dimension slots: the
+// first outputs of splitmix64 seeded with 0, made odd.
+var hashMul = [maxDims / 2]uint64{
+	0xe220a8397b1dcdaf, 0x6e789e6aa1b965f5, 0x06c45d188009454f, 0xf88bb8a8724c81ed,
+	0x1b39896a51a8749b, 0x53cb9f0c747ea2eb, 0x2c829abe1f4532e1, 0xc584133ac916ab3d,
+	0x3ee5789041c98ac3, 0xf3b8488c368cb0a7, 0x657eecdd3cb13d09, 0xc2d326e0055bdef7,
+	0x8621a03fe0bbdb7b, 0x8e1f7555983aa92f, 0xb54e0f1600cc4d19, 0x84bb3f97971d80ab,
 }
 
 // add adds one line's metrics; it reports the metric slot that overflowed, or -1.
