@@ -63,9 +63,9 @@ type ReadOptions struct {
 	// Emit, when set, receives the ledger rows a charge day (or a batch of
 	// one day) at a time, in day order, instead of PeriodResult.Rows; within
 	// a day the order is fixed (the same on every run, for any number of
-	// workers) but not sorted by key. The slice is reused once Emit returns. The rows
-	// of a period are then never all in memory at once. An error from
-	// Emit ends the read with it.
+	// workers) but not sorted by key. The slice is reused once Emit
+	// returns. The rows of a period are then never all in memory at once.
+	// An error from Emit ends the read with it.
 	Emit func(rows []LedgerRow) error
 }
 

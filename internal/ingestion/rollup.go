@@ -399,8 +399,8 @@ func sortRows(rows []LedgerRow) {
 // every run and for any number of workers. Sorting by the key's text alone
 // costs more: ARNs share long prefixes, and each row is compared about
 // log₂ n times; hashing the whole key costs as much again.
-func orderDay(rows []LedgerRow, keys []hashedRow) []hashedRow {
-	keys = slices.Grow(keys[:0], len(rows))[:len(rows)]
+func orderDay(rows []LedgerRow) {
+	keys := make([]hashedRow, len(rows))
 	for i := range rows {
 		l := &rows[i]
 		h := xxhash.Sum64String(l.ResourceID)
@@ -420,7 +420,6 @@ func orderDay(rows []LedgerRow, keys []hashedRow) []hashedRow {
 		idx[i] = k.i
 	}
 	permute(rows, idx)
-	return keys
 }
 
 // hashedRow is a row's key hash and position, for orderDay.

@@ -298,12 +298,11 @@ func emitDays(spec *tableSpec, aggs []*aggregator, slots []*interner, r *Rollup,
 	}
 	slices.Sort(days)
 	var bufs [2][]LedgerRow
-	var keys [2][]hashedRow
 	var errs [2]error
 	for i := 0; i < len(days); i += 2 {
 		var wg sync.WaitGroup
 		for k := range min(2, len(days)-i) {
-			wg.Go(func() { bufs[k], keys[k], errs[k] = emitDay(spec, aggs, slots, days[i+k], bufs[k][:0], keys[k]) })
+			wg.Go(func() { bufs[k], errs[k] = emitDay(spec, aggs, slots, days[i+k], bufs[k][:0]) })
 		}
 		wg.Wait()
 		for k := range min(2, len(days)-i) {
@@ -324,11 +323,11 @@ func emitDays(spec *tableSpec, aggs []*aggregator, slots []*interner, r *Rollup,
 }
 
 // emitDay appends the rows of one charge day to buf, ordered so that rows
-// of one key are adjacent (keys is orderDay's scratch).
-func emitDay(spec *tableSpec, aggs []*aggregator, slots []*interner, day valdrix.Date, buf []LedgerRow, keys []hashedRow) ([]LedgerRow, []hashedRow, error) {
+// of one key are adjacent.
+func emitDay(spec *tableSpec, aggs []*aggregator, slots []*interner, day valdrix.Date, buf []LedgerRow) ([]LedgerRow, error) {
 	entries, err := dayEntries(aggs, day, len(spec.metrics))
 	if err != nil {
-		return buf, keys, err
+		return buf, err
 	}
 	buf = slices.Grow(buf, len(entries))
 	g := group{spec: spec}
@@ -342,11 +341,12 @@ func emitDay(spec *tableSpec, aggs []*aggregator, slots []*interner, day valdrix
 		row := &buf[len(buf)-1]
 		var err error
 		if *row, err = spec.finalize(&g); err != nil {
-			return buf, keys, err
+			return buf, err
 		}
 		row.ChargeDay, row.BillingPeriod, row.LineCount = g.day, g.period, g.lines
 	}
-	return buf, orderDay(buf, keys), nil
+	orderDay(buf)
+	return buf, nil
 }
 
 // dayEntries returns the groups of one charge day. Groups of one source key
