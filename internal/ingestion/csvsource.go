@@ -179,6 +179,9 @@ type tableState struct {
 	mapVals []*interner // map and composite slots: value strings
 	// extra holds the aggregators of Parquet workers beyond the first.
 	extra []*aggregator
+	// prefaulted is set once memory was populated for the period's first
+	// Parquet file (prefault.go).
+	prefaulted bool
 }
 
 func newTableState(spec *tableSpec) *tableState {

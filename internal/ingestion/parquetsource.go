@@ -193,6 +193,10 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 	if err != nil {
 		return 0, err
 	}
+	if !st.prefaulted {
+		st.prefaulted = true
+		prefaultHeap(prefaultBytes(pf.NumRows()))
+	}
 	rgs := pf.RowGroups()
 	nrg := len(rgs)
 	workers := max(1, min(opts.Workers, nrg))
