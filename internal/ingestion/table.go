@@ -102,7 +102,10 @@ type aggregator struct {
 // dayIndex indexes the entries of one charge day.
 type dayIndex struct {
 	slots []int32 // index of the entry, -1 when empty
-	n     int
+	// order lists the day's entries as they were created: reading them in
+	// this order walks the entry blocks front to back (a day's entries are
+	// mostly adjacent), where the slots' hash order jumps between blocks.
+	order []int32
 }
 
 // aggBlock is the number of entries per block: entries live in fixed-size
@@ -155,16 +158,12 @@ func (a *aggregator) index(day valdrix.Date) *dayIndex {
 }
 
 func (a *aggregator) resize(ix *dayIndex, n int) {
-	old := ix.slots
 	ix.slots = make([]int32, n)
 	for i := range ix.slots {
 		ix.slots[i] = -1
 	}
 	mask := uint64(n - 1)
-	for _, e := range old {
-		if e < 0 {
-			continue
-		}
+	for _, e := range ix.order {
 		j := a.hash(&a.entry(int(e)).key) & mask
 		for ix.slots[j] >= 0 {
 			j = (j + 1) & mask
@@ -207,8 +206,8 @@ func (a *aggregator) add(k *rawKey, vals *[maxMetrics]valdrix.Decimal, present u
 		if i < 0 {
 			i = int32(a.push(k))
 			ix.slots[j] = i
-			ix.n++
-			if 2*ix.n > len(ix.slots) {
+			ix.order = append(ix.order, i)
+			if 2*len(ix.order) > len(ix.slots) {
 				a.resize(ix, 2*len(ix.slots))
 			}
 			break
@@ -368,10 +367,7 @@ func dayEntries(aggs []*aggregator, day valdrix.Date, nm int) ([]*aggEntry, erro
 		if ix == nil {
 			continue
 		}
-		for _, i := range ix.slots {
-			if i < 0 {
-				continue
-			}
+		for _, i := range ix.order {
 			e := a.entry(int(i))
 			if holders == 1 {
 				out = append(out, e)
