@@ -195,7 +195,7 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 	}
 	if !st.prefaulted {
 		st.prefaulted = true
-		prefaultHeap(prefaultBytes(pf.NumRows()))
+		prefaultHeap(prefaultBytes(pf.NumRows(), heapSpare()))
 	}
 	rgs := pf.RowGroups()
 	nrg := len(rgs)

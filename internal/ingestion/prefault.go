@@ -1,6 +1,9 @@
 package ingestion
 
-import "runtime"
+import (
+	"runtime"
+	"runtime/metrics"
+)
 
 // Reading a large file touches a few hundred megabytes of fresh memory
 // (worker tables, dictionaries, page and window buffers). Faulting that in
@@ -17,22 +20,42 @@ const (
 )
 
 // prefaultBytes is how much memory to populate ahead of reading rows
-// source rows: 0 when it is not worth it.
-func prefaultBytes(rows int64) int {
-	if rows >= prefaultMax/prefaultPerRow {
-		return prefaultMax
+// source rows when the heap holds spare bytes of pages already: 0 when it
+// is not worth it. Only fresh memory is worth it: a block carved from pages
+// the heap holds (a long-running process, a second read) is zeroed by the
+// allocator, which faults in any of them returned to the system one page
+// at a time, as reading would.
+func prefaultBytes(rows int64, spare uint64) int {
+	n := prefaultMax
+	if rows < prefaultMax/prefaultPerRow {
+		n = int(max(rows, 0)) * prefaultPerRow
 	}
-	if n := int(rows) * prefaultPerRow; n >= prefaultMin {
-		return n
+	n -= int(min(spare, uint64(n)))
+	if n < prefaultMin {
+		return 0
 	}
-	return 0
+	return n
+}
+
+// heapSpare is the memory the heap holds but does not use: free pages and
+// pages returned to the system.
+func heapSpare() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	var n uint64
+	for _, x := range s {
+		if x.Value.Kind() == metrics.KindUint64 {
+			n += x.Value.Uint64()
+		}
+	}
+	return n
 }
 
 // prefaultHeap allocates n bytes, has the kernel populate them (a no-op
-// where the platform has no call for it), and returns them to the
-// heap with a collection, so that the allocations that follow reuse those
-// pages instead of faulting fresh ones. The collection is needed: left to
-// the next automatic one, the dead block would double the heap's target.
+// where the platform has no call for it), and returns them to the heap with
+// a collection, so that the allocations that follow reuse those pages
+// instead of faulting fresh ones. The collection is needed: left to the next
+// automatic one, the dead block would double the heap's target.
 func prefaultHeap(n int) {
 	if n <= 0 {
 		return

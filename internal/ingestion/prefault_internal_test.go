@@ -9,22 +9,28 @@ import (
 
 func TestPrefaultBytes(t *testing.T) {
 	t.Parallel()
+	const perRow = prefaultPerRow
 	for _, tc := range []struct {
-		rows int64
-		want int
+		rows  int64
+		spare uint64
+		want  int
 	}{
-		{-1, 0},
-		{0, 0},
-		{1000, 0},                         // a small file: nothing
-		{prefaultMin / prefaultPerRow, 0}, // just under the floor
-		{prefaultMin/prefaultPerRow + 1, (prefaultMin/prefaultPerRow + 1) * prefaultPerRow},
-		{1_000_000, 1_000_000 * prefaultPerRow}, // in between: per row
-		{prefaultMax/prefaultPerRow - 1, (prefaultMax/prefaultPerRow - 1) * prefaultPerRow},
-		{prefaultMax / prefaultPerRow, prefaultMax}, // at the cap
-		{10_000_000, prefaultMax},                   // above: capped
-		{1 << 62, prefaultMax},                      // no overflow
+		{-1, 0, 0},
+		{0, 0, 0},
+		{1000, 0, 0},                 // a small file: nothing
+		{prefaultMin / perRow, 0, 0}, // just under the floor
+		{prefaultMin/perRow + 1, 0, (prefaultMin/perRow + 1) * perRow},
+		{1_000_000, 0, 1_000_000 * perRow}, // in between: per row
+		{prefaultMax/perRow - 1, 0, (prefaultMax/perRow - 1) * perRow},
+		{prefaultMax / perRow, 0, prefaultMax},                   // at the cap
+		{10_000_000, 0, prefaultMax},                             // above: capped
+		{1 << 62, 0, prefaultMax},                                // no overflow
+		{10_000_000, 100 << 20, prefaultMax - 100<<20},           // spare pages are reused, not populated
+		{1_000_000, 1_000_000*perRow - prefaultMin, prefaultMin}, // what is left is at the floor
+		{1_000_000, 1_000_000*perRow - prefaultMin + 1, 0},       // under it
+		{10_000_000, 1 << 40, 0},                                 // a warm heap: nothing
 	} {
-		require.Equal(t, tc.want, prefaultBytes(tc.rows), "rows %d", tc.rows)
+		require.Equal(t, tc.want, prefaultBytes(tc.rows, tc.spare), "rows %d, spare %d", tc.rows, tc.spare)
 	}
 }
 
