@@ -10,7 +10,7 @@ import (
 // one page at a time costs ≈ 8 µs per 4 KiB page on the virtual machines
 // this was measured on — about a fifth of the CPU time of a 10M-line read —
 // while asking the kernel to populate the same memory in one call costs
-// ≈ 0.7 µs a page. So before the first Parquet file of a period is read,
+// 0.7–1.8 µs a page. So before the first Parquet file of a period is read,
 // prefaultHeap has that much memory populated and hands it back to the Go
 // heap, which then builds the tables in pages that are already there.
 const (
