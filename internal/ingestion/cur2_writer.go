@@ -106,6 +106,9 @@ type CUR2WriterOpts struct {
 	DataPageV2 bool
 	// PageSize bounds data pages in bytes (default 1 MiB).
 	PageSize int64
+	// NoStatistics leaves out the column statistics (min, max, null
+	// count) that writers normally store.
+	NoStatistics bool
 }
 
 // cur2Column describes one column of the CUR 2.0 schema and how to fill it.
@@ -248,6 +251,7 @@ func NewCUR2Writer(w io.Writer, opts CUR2WriterOpts) (*CUR2Writer, error) {
 		parquet.WithDataPageSize(cmp.Or(opts.PageSize, 1<<20)),
 		parquet.WithMaxRowGroupLength(int64(opts.RowGroupRows)),
 		parquet.WithCreatedBy("valdrix"),
+		parquet.WithStats(!opts.NoStatistics),
 	)
 	fw, err := pqarrow.NewFileWriter(schema, writerOnly{w}, props, pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
 	if err != nil {

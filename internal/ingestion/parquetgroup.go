@@ -334,6 +334,8 @@ func (w *pqWorker) aggregate(base, n int) error {
 		key  rawKey
 		vals [maxMetrics]valdrix.Decimal
 	)
+	w.agg.mu.Lock()
+	defer w.agg.mu.Unlock()
 	for x, r := range g.reps {
 		key.day = w.days[r]
 		key.period = w.months[r]

@@ -176,7 +176,7 @@ func openParquet(name string, blob parquetBlob) (*parquet.File, *pqSchema, error
 
 // readParquetTable reads a Parquet file under spec into agg, with up to
 // workers goroutines over its row groups.
-func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *tableState, agg *aggregator, opts ReadOptions) (rows int64, err error) {
+func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *tableState, agg *aggregator, opts ReadOptions, em *dayEmitter) (rows int64, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = parseErr(name, 0, 0, "", errorf("corrupt Parquet file: %v", r))
@@ -227,19 +227,28 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 			cancel()
 		}
 	}
+	aggs[0] = agg
+	for w := 1; w < workers; w++ {
+		aggs[w] = newAggregator(len(st.spec.dims))
+	}
+	var cover *dayCover
+	if em != nil && p.day != nil && p.day.leaf >= 0 {
+		cover = coverOf(pf, &sc.leaves[p.day.leaf])
+	}
+	stopEmit := em.start(ctx, name, cover, aggs, fail)
+	if stopEmit == nil {
+		em = nil
+	}
 	for w := range workers {
 		// Each worker gets a contiguous range of row groups: exports are
 		// written in time order, so the workers' groups overlap little.
 		lo, hi := w*nrg/workers, (w+1)*nrg/workers
-		wa := agg
-		if w > 0 {
-			wa = newAggregator(len(st.spec.dims))
-		}
-		aggs[w] = wa
+		wa := aggs[w]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			pw := newPQWorker(name, st, p, wa, cmp.Or(opts.BatchRows, windowRows))
+			pw.em = em
 			defer pw.close()
 			defer func() {
 				if r := recover(); r != nil {
@@ -255,11 +264,17 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 					fail(err)
 					return
 				}
+				em.rowGroupDone(rg)
 				report(n, rowGroupBytes(pf, rg))
 			}
 		}()
 	}
 	wg.Wait()
+	if stopEmit != nil {
+		if err := stopEmit(); err != nil {
+			return total, err
+		}
+	}
 	if firstErr != nil {
 		return total, firstErr
 	}
@@ -346,6 +361,7 @@ type pqWorker struct {
 	tries   []*pqTrie // per dimension (maps and composites)
 	grp     grouper
 	numWin  int
+	em      *dayEmitter // early emission, checking each window's days; nil when off
 }
 
 func newPQWorker(name string, st *tableState, p *pqPlan, agg *aggregator, window int) *pqWorker {
@@ -435,6 +451,9 @@ func (w *pqWorker) windowAt(base, n int) error {
 		}
 	} else {
 		copy(w.periods, w.days)
+	}
+	if err := w.em.check(w.rg, w.days[:n]); err != nil {
+		return w.errAt(base, w.p.day.name, err)
 	}
 	for d := range w.p.dims {
 		w.ids[d] = growU32(w.ids[d], n)

@@ -65,7 +65,9 @@ type ReadOptions struct {
 	// a day the order is fixed (the same on every run, for any number of
 	// workers) but not sorted by key. The slice is reused once Emit
 	// returns. The rows of a period are then never all in memory at once.
-	// An error from Emit ends the read with it.
+	// Days can be emitted while the period's last Parquet file is still
+	// being read (dayemit.go), so Emit may run alongside Progress; calls to
+	// Emit never overlap. An error from Emit ends the read with it.
 	Emit func(rows []LedgerRow) error
 }
 
@@ -226,6 +228,11 @@ func amortized(files []File, m *Manifest) bool {
 func readTableFiles(ctx context.Context, files []File, spec *tableSpec, roll *Rollup, opts ReadOptions, res *PeriodResult) error {
 	st := newTableState(spec)
 	agg := newAggregator(len(spec.dims))
+	var emitErr error
+	em := newDayEmitter(spec, st, roll, func(rows []LedgerRow) error {
+		emitErr = res.deliver(rows, opts.Emit)
+		return emitErr
+	})
 	for i, f := range files {
 		if i > 0 {
 			// Fold the previous file's other worker tables into the main
@@ -237,8 +244,17 @@ func readTableFiles(ctx context.Context, files []File, spec *tableSpec, roll *Ro
 			}
 			st.extra = nil
 		}
-		n, err := readTableFile(ctx, f, st, agg, opts)
+		// Days can be emitted before the end only while the last file is
+		// read: any earlier one leaves days to the files after it.
+		var early *dayEmitter
+		if i == len(files)-1 {
+			early = em
+		}
+		n, err := readTableFile(ctx, f, st, agg, opts, early)
 		res.RowsRead += n
+		if emitErr != nil {
+			return emitErr // the caller's own error, as it is
+		}
 		if err != nil {
 			return err
 		}
@@ -246,11 +262,7 @@ func readTableFiles(ctx context.Context, files []File, spec *tableSpec, roll *Ro
 	aggs := append([]*aggregator{agg}, st.extra...)
 	st.extra = nil
 	agg = nil
-	var emitErr error
-	err := emitDays(spec, aggs, st.slots, roll, func(rows []LedgerRow) error {
-		emitErr = res.deliver(rows, opts.Emit)
-		return emitErr
-	})
+	err := em.rest(aggs)
 	switch {
 	case err == nil:
 	case emitErr != nil:
@@ -261,7 +273,7 @@ func readTableFiles(ctx context.Context, files []File, spec *tableSpec, roll *Ro
 	return nil
 }
 
-func readTableFile(ctx context.Context, f File, st *tableState, agg *aggregator, opts ReadOptions) (int64, error) {
+func readTableFile(ctx context.Context, f File, st *tableState, agg *aggregator, opts ReadOptions, em *dayEmitter) (int64, error) {
 	blob, kind, err := openFile(ctx, f)
 	if err != nil {
 		return 0, err
@@ -269,7 +281,7 @@ func readTableFile(ctx context.Context, f File, st *tableState, agg *aggregator,
 	defer func() { _ = blob.Close() }()
 	switch kind {
 	case kindParquet:
-		return readParquetTable(ctx, f.Name, blob, st, agg, opts)
+		return readParquetTable(ctx, f.Name, blob, st, agg, opts, em)
 	case kindJSON:
 		return 0, parseErr(f.Name, 0, 0, "", errorf("JSON lines are read only for the GCP billing export"))
 	}

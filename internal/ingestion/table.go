@@ -91,6 +91,9 @@ type rawSums struct {
 // in time order, so the index being probed is the current day's: small and
 // in cache, where one index over a month of groups would miss on most lines.
 type aggregator struct {
+	// mu guards days and blocks while the table's worker adds to it and an
+	// early emitter (dayEmitter) reads the days that are finished.
+	mu      sync.Mutex
 	nd      int // dimension slots in use
 	days    map[valdrix.Date]*dayIndex
 	lastDay valdrix.Date
@@ -279,17 +282,18 @@ func (g *group) dim(i int) string { return g.dims[i] }
 // metric returns metric i's sum and whether any line carried it.
 func (g *group) metric(i int) (valdrix.Decimal, bool) { return g.sums[i], g.has&(1<<i) != 0 }
 
-// emitDays turns the groups of every aggregator into ledger rows one
-// charge day at a time, two days in parallel: each day's groups are mapped
-// to FOCUS, sorted, and rows of equal keys merged (groups of different
-// worker tables, or source values that map to the same FOCUS row), then
-// handed to out in day order. Only two days of rows exist at once.
-func emitDays(spec *tableSpec, aggs []*aggregator, slots []*interner, r *Rollup, out func([]LedgerRow) error) error {
+// emitDays turns the groups of every aggregator on charge days from from
+// on into ledger rows one charge day at a time, two days in parallel: each
+// day's groups are mapped to FOCUS, sorted, and rows of equal keys merged
+// (groups of different worker tables, or source values that map to the same
+// FOCUS row), then handed to out in day order. Only two days of rows exist
+// at once.
+func emitDays(spec *tableSpec, aggs []*aggregator, strs [][]string, from valdrix.Date, r *Rollup, out func([]LedgerRow) error) error {
 	var days []valdrix.Date
 	seen := map[valdrix.Date]bool{}
 	for _, a := range aggs {
 		for d := range a.days {
-			if !seen[d] {
+			if !seen[d] && d >= from {
 				seen[d] = true
 				days = append(days, d)
 			}
@@ -301,29 +305,48 @@ func emitDays(spec *tableSpec, aggs []*aggregator, slots []*interner, r *Rollup,
 	for i := 0; i < len(days); i += 2 {
 		var wg sync.WaitGroup
 		for k := range min(2, len(days)-i) {
-			wg.Go(func() { bufs[k], errs[k] = emitDay(spec, aggs, slots, days[i+k], bufs[k][:0]) })
+			wg.Go(func() { bufs[k], errs[k] = emitDay(spec, aggs, strs, days[i+k], bufs[k][:0]) })
 		}
 		wg.Wait()
 		for k := range min(2, len(days)-i) {
 			if errs[k] != nil {
 				return errs[k]
 			}
-			rows, err := r.mergeSorted(bufs[k])
-			if err != nil {
+			if err := emitRows(r, bufs[k], out); err != nil {
 				return err
 			}
-			if err := out(rows); err != nil {
-				return err
-			}
-			clear(bufs[k]) // drop string references before reuse
 		}
 	}
 	return nil
 }
 
+// emitRows merges a day's ordered rows into the roll-up's totals and hands
+// them to out, then drops the buffer's string references.
+func emitRows(r *Rollup, buf []LedgerRow, out func([]LedgerRow) error) error {
+	defer clear(buf)
+	rows, err := r.mergeSorted(buf)
+	if err != nil {
+		return err
+	}
+	return out(rows)
+}
+
+// slotStrings returns the strings of every slot's interner as they are now.
+// Ids handed out so far stay valid in the returned slices while workers go
+// on interning (appends do not move what the slices see).
+func (st *tableState) slotStrings() [][]string {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	strs := make([][]string, len(st.slots))
+	for d, in := range st.slots {
+		strs[d] = in.strs
+	}
+	return strs
+}
+
 // emitDay appends the rows of one charge day to buf, ordered so that rows
 // of one key are adjacent.
-func emitDay(spec *tableSpec, aggs []*aggregator, slots []*interner, day valdrix.Date, buf []LedgerRow) ([]LedgerRow, error) {
+func emitDay(spec *tableSpec, aggs []*aggregator, strs [][]string, day valdrix.Date, buf []LedgerRow) ([]LedgerRow, error) {
 	entries, err := dayEntries(aggs, day, len(spec.metrics))
 	if err != nil {
 		return buf, err
@@ -333,7 +356,7 @@ func emitDay(spec *tableSpec, aggs []*aggregator, slots []*interner, day valdrix
 	for _, e := range entries {
 		g.day, g.period = e.key.day, e.key.period
 		for d := range spec.dims {
-			g.dims[d] = slots[d].strs[e.key.dims[d]]
+			g.dims[d] = strs[d][e.key.dims[d]]
 		}
 		g.sums, g.has, g.lines = e.sums.sums, e.sums.present, e.sums.lines
 		buf = append(buf, LedgerRow{})
@@ -354,25 +377,22 @@ func emitDay(spec *tableSpec, aggs []*aggregator, slots []*interner, day valdrix
 // billed cost), so it must see each source key once, whatever the number
 // of workers.
 func dayEntries(aggs []*aggregator, day valdrix.Date, nm int) ([]*aggEntry, error) {
-	var out []*aggEntry
-	var seen map[rawKey]*aggEntry
-	holders := 0 // tables with groups on this day; usually one (workers read time ranges)
+	// The day's entries are found under each table's lock (its worker may
+	// still be adding other days); the entries themselves are not written
+	// any more.
+	held := make([][]*aggEntry, 0, len(aggs))
 	for _, a := range aggs {
-		if a.days[day] != nil {
-			holders++
+		if e := a.dayEntries(day); len(e) > 0 {
+			held = append(held, e)
 		}
 	}
-	for _, a := range aggs {
-		ix := a.days[day]
-		if ix == nil {
-			continue
-		}
-		for _, i := range ix.order {
-			e := a.entry(int(i))
-			if holders == 1 {
-				out = append(out, e)
-				continue
-			}
+	if len(held) == 1 { // usually: workers read time ranges
+		return held[0], nil
+	}
+	var out []*aggEntry
+	var seen map[rawKey]*aggEntry
+	for _, es := range held {
+		for _, e := range es {
 			if seen == nil {
 				seen = map[rawKey]*aggEntry{}
 			}
@@ -394,6 +414,22 @@ func dayEntries(aggs []*aggregator, day valdrix.Date, nm int) ([]*aggEntry, erro
 		}
 	}
 	return out, nil
+}
+
+// dayEntries returns the table's entries of one charge day, in creation
+// order.
+func (a *aggregator) dayEntries(day valdrix.Date) []*aggEntry {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ix := a.days[day]
+	if ix == nil {
+		return nil
+	}
+	out := make([]*aggEntry, len(ix.order))
+	for k, i := range ix.order {
+		out[k] = a.entry(int(i))
+	}
+	return out
 }
 
 // normName normalises a header for matching: lower case letters and digits
