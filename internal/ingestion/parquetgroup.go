@@ -24,9 +24,12 @@ type grouper struct {
 	first []int32   // direct renumbering when card is small
 	tab   []denseSlot
 	gen   uint32
-	shift uint
-	scr   []uint32
-	keys  []uint32 // per group: its dimension ids
+	// expect is the most groups a renumbering has found: the next one's
+	// table is sized for it.
+	expect int
+	shift  uint
+	scr    []uint32
+	keys   []uint32 // per group: its dimension ids
 	// per-group sums of the window
 	sums    []valdrix.Decimal
 	present []uint16
@@ -192,7 +195,10 @@ func (g *grouper) renumber(final bool) {
 		g.card = uint64(next)
 		return
 	}
-	g.resetTable(n)
+	// The table is sized for the groups the previous window had, not for
+	// one per row (windows hold a few rows per group), and doubles when it
+	// fills: a small table stays in cache.
+	g.resetTable(max(g.expect, 1024))
 	mask := uint64(len(g.tab) - 1)
 	for i, k := range g.acc {
 		h := (k * 0x9E3779B97F4A7C15) >> g.shift
@@ -205,6 +211,10 @@ func (g *grouper) renumber(final bool) {
 				next++
 				if final {
 					g.reps = append(g.reps, int32(i))
+				}
+				if 2*int(next) > len(g.tab) {
+					g.growTable()
+					mask = uint64(len(g.tab) - 1)
 				}
 				break
 			}
@@ -221,6 +231,26 @@ func (g *grouper) renumber(final bool) {
 		}
 	}
 	g.card = uint64(next)
+	g.expect = max(g.expect, int(next))
+}
+
+// growTable doubles the renumbering table, keeping its entries.
+func (g *grouper) growTable() {
+	old, gen := g.tab, g.gen
+	g.tab = make([]denseSlot, 2*len(old))
+	g.gen = 1
+	g.shift = uint(64 - bits.Len(uint(len(g.tab)-1)))
+	mask := uint64(len(g.tab) - 1)
+	for _, s := range old {
+		if s.gen != gen {
+			continue
+		}
+		h := (s.key * 0x9E3779B97F4A7C15) >> g.shift
+		for g.tab[h].gen == g.gen {
+			h = (h + 1) & mask
+		}
+		g.tab[h] = denseSlot{key: s.key, gen: g.gen, val: s.val}
+	}
 }
 
 func (g *grouper) resetTable(n int) {

@@ -16,14 +16,10 @@ import (
 // renumbering), nulls (-1) and constant columns.
 func TestGrouperMatchesAMap(t *testing.T) {
 	t.Parallel()
-	type col struct {
-		signed   bool
-		lo, span int64 // values in [lo, lo+span)
-	}
 	tests := []struct {
 		name     string
 		rows     int
-		cols     []col
+		cols     []gcol
 		explicit [][]uint32 // columns of given values instead
 	}{
 		// Widths 3, 2³¹, 2³¹, 2³¹: the first three fill 64 bits, so acc must
@@ -31,15 +27,15 @@ func TestGrouperMatchesAMap(t *testing.T) {
 		// only in the first column) would collide.
 		{name: "overflow needs renumbering", rows: 4, explicit: [][]uint32{{0, 2, 0, 2}, {0, 0, math.MaxInt32, math.MaxInt32},
 			{0, 0, math.MaxInt32, 0}, {0, 0, 0, math.MaxInt32}}},
-		{name: "one narrow column", rows: 1000, cols: []col{{true, 0, 5}}},
-		{name: "constant columns only", rows: 100, cols: []col{{true, 7, 1}, {false, 3, 1}}},
-		{name: "codes with nulls", rows: 5000, cols: []col{{true, -1, 4}, {true, -1, 30}, {true, 0, 2}, {true, -1, 3}, {true, 0, 9}}},
-		{name: "mixed, some constant", rows: 5000, cols: []col{{false, 0, 3}, {true, 4, 1}, {true, -1, 7}, {false, 100, 2}, {false, 9, 1}, {true, 0, 11}}},
-		{name: "wide columns renumber", rows: 3000, cols: []col{{false, 0, 1 << 32}, {true, math.MinInt32, 1 << 32}, {false, 1 << 31, 1 << 31}, {true, -1, 3}}},
-		{name: "many columns", rows: 20000, cols: func() []col {
-			var cs []col
+		{name: "one narrow column", rows: 1000, cols: []gcol{{true, 0, 5}}},
+		{name: "constant columns only", rows: 100, cols: []gcol{{true, 7, 1}, {false, 3, 1}}},
+		{name: "codes with nulls", rows: 5000, cols: []gcol{{true, -1, 4}, {true, -1, 30}, {true, 0, 2}, {true, -1, 3}, {true, 0, 9}}},
+		{name: "mixed, some constant", rows: 5000, cols: []gcol{{false, 0, 3}, {true, 4, 1}, {true, -1, 7}, {false, 100, 2}, {false, 9, 1}, {true, 0, 11}}},
+		{name: "wide columns renumber", rows: 3000, cols: []gcol{{false, 0, 1 << 32}, {true, math.MinInt32, 1 << 32}, {false, 1 << 31, 1 << 31}, {true, -1, 3}}},
+		{name: "many columns", rows: 20000, cols: func() []gcol {
+			var cs []gcol
 			for i := range 30 {
-				cs = append(cs, col{i%2 == 0, -1, int64(2 + i%5)})
+				cs = append(cs, gcol{i%2 == 0, -1, int64(2 + i%5)})
 			}
 			return cs
 		}()},
@@ -49,54 +45,71 @@ func TestGrouperMatchesAMap(t *testing.T) {
 			t.Parallel()
 			rng := rand.New(rand.NewPCG(uint64(len(tc.name)), uint64(tc.rows)))
 			n := tc.rows
+			// Two windows through one grouper: the second starts with the
+			// tables the first left (sized for its groups, grown as needed).
 			var g grouper
-			g.start(n)
-			keys := make([]strings.Builder, n)
-			for _, v := range tc.explicit {
-				for i := range v {
-					fmt.Fprintf(&keys[i], "%d,", v[i])
-				}
-				fold(&g, v)
+			for range 2 {
+				groupOnce(t, &g, rng, n, tc.explicit, tc.cols)
 			}
-			for _, c := range tc.cols {
-				// Few distinct values, so that groups repeat.
-				distinct := make([]int64, 1+rng.IntN(4))
-				for i := range distinct {
-					distinct[i] = c.lo + rng.Int64N(c.span)
-				}
-				if c.signed {
-					v := make([]int32, n)
-					for i := range v {
-						v[i] = int32(distinct[rng.IntN(len(distinct))])
-						fmt.Fprintf(&keys[i], "%d,", v[i])
-					}
-					fold(&g, v)
-				} else {
-					v := make([]uint32, n)
-					for i := range v {
-						v[i] = uint32(distinct[rng.IntN(len(distinct))])
-						fmt.Fprintf(&keys[i], "%d,", v[i])
-					}
-					fold(&g, v)
-				}
-			}
-			require.True(t, g.foldAll())
-			g.renumber(true)
-			ids := map[string]uint32{}
-			var reps []int32
-			for i := range n {
-				k := keys[i].String()
-				id, ok := ids[k]
-				if !ok {
-					id = uint32(len(ids))
-					ids[k] = id
-					reps = append(reps, int32(i))
-				}
-				require.Equal(t, id, g.gids[i], "row %d", i)
-			}
-			require.Equal(t, reps, g.reps)
 		})
 	}
+}
+
+// gcol is a random key column: values in [lo, lo+span), int32 or uint32.
+type gcol struct {
+	signed   bool
+	lo, span int64
+}
+
+// groupOnce groups one window of random columns (and explicit ones) with g
+// and checks the ids against a map of the rows' keys.
+func groupOnce(t *testing.T, g *grouper, rng *rand.Rand, n int, explicit [][]uint32, cols []gcol) {
+	t.Helper()
+	g.start(n)
+	keys := make([]strings.Builder, n)
+	for _, v := range explicit {
+		for i := range v {
+			fmt.Fprintf(&keys[i], "%d,", v[i])
+		}
+		fold(g, v)
+	}
+	for _, c := range cols {
+		// Few distinct values, so that groups repeat.
+		distinct := make([]int64, 1+rng.IntN(4))
+		for i := range distinct {
+			distinct[i] = c.lo + rng.Int64N(c.span)
+		}
+		if c.signed {
+			v := make([]int32, n)
+			for i := range v {
+				v[i] = int32(distinct[rng.IntN(len(distinct))])
+				fmt.Fprintf(&keys[i], "%d,", v[i])
+			}
+			fold(g, v)
+		} else {
+			v := make([]uint32, n)
+			for i := range v {
+				v[i] = uint32(distinct[rng.IntN(len(distinct))])
+				fmt.Fprintf(&keys[i], "%d,", v[i])
+			}
+			fold(g, v)
+		}
+	}
+	require.True(t, g.foldAll())
+	g.renumber(true)
+	ids := map[string]uint32{}
+	var reps []int32
+	for i := range n {
+		k := keys[i].String()
+		id, ok := ids[k]
+		if !ok {
+			id = uint32(len(ids))
+			ids[k] = id
+			reps = append(reps, int32(i))
+		}
+		require.Equal(t, id, g.gids[i], "row %d", i)
+	}
+	require.Equal(t, reps, g.reps)
 }
 
 // A column queued with its dictionary's range instead of a scan must hold
