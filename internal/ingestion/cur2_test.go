@@ -299,6 +299,66 @@ func TestReadCUR2Encodings(t *testing.T) {
 	}
 }
 
+// TestReadCUR2TagMaps reads tag maps the Parquet reader groups in two ways
+// — windows of small maps packed into integers, and windows whose maps are
+// too large to pack, walked row by row — and checks every row's tags
+// against the CSV reader, which parses each row's JSON on its own.
+func TestReadCUR2TagMaps(t *testing.T) {
+	t.Parallel()
+	small := [][]ingestion.MapEntry{
+		nil,
+		{{Key: "user_team", Value: "core"}},
+		{{Key: "user_team", Value: "core"}, {Key: "user_env", Value: "prod"}},
+		{{Key: "user_env", Value: "prod"}, {Key: "user_team", Value: "core"}},  // the same map, other order
+		{{Key: "user_team", Value: "edge"}, {Key: "user_team", Value: "core"}}, // a repeated key: the last wins
+		{{Key: "user_app", Value: ""}},
+		{{Key: "user_env", Value: "dev"}, {Key: "user_app", Value: "api"}, {Key: "user_team", Value: "data"}},
+	}
+	var lines []ingestion.CUR2Line
+	for i := range 600 {
+		l := cur2Line(i%24, fmt.Sprintf("i-%05d", i), 0.01)
+		switch window := i / 200; {
+		case window == 1 && i%3 != 0:
+			// 16 entries of many values: too large to pack into 64 bits.
+			l.ResourceTags = nil
+			for k := range 16 {
+				v := fmt.Sprintf("v%d", i%89) // the first entries tell rows apart...
+				if k >= 8 {
+					v = fmt.Sprintf("w%d", i%13) // ...the last ones repeat every 13 rows
+				}
+				l.ResourceTags = append(l.ResourceTags, ingestion.MapEntry{Key: fmt.Sprintf("user_k%02d", k), Value: v})
+			}
+		case i%2 == 0:
+			l.ResourceTags = small[(i*5)%len(small)]
+		default:
+			// Up to three entries of three keys and five values: many maps
+			// of similar ids, in every order.
+			l.ResourceTags = nil
+			for k := range i % 4 {
+				l.ResourceTags = append(l.ResourceTags, ingestion.MapEntry{Key: []string{"user_a", "user_b", "user_c"}[(i/4+k)%3],
+					Value: []string{"", "x", "y", "z", "w"}[(i/12+k*k)%5]})
+			}
+		}
+		lines = append(lines, l)
+	}
+	read := func(name string, data []byte) map[string]string {
+		res, err := ingestion.ReadPeriod(context.Background(), []ingestion.File{ingestion.MemoryFile(name, data)}, ingestion.FormatCUR2,
+			ingestion.ReadOptions{Workers: 2, BatchRows: 200})
+		require.NoError(t, err)
+		tags := map[string]string{}
+		for _, r := range res.Rows {
+			tags[r.ResourceID] = r.Tags
+		}
+		require.Len(t, tags, len(lines))
+		return tags
+	}
+	want := read("cur.csv", writeCUR2CSV(t, lines))
+	got := read("cur.parquet", writeCUR2Parquet(t, lines, 300))
+	require.Empty(t, cmp.Diff(want, got))
+	require.JSONEq(t, `{"user_team":"core","user_env":"prod"}`, got["i-00006"])
+	require.JSONEq(t, `{"user_team":"core"}`, got["i-00012"], "the last of a repeated key")
+}
+
 func TestGenerateCUR2Deterministic(t *testing.T) {
 	t.Parallel()
 	gen := func(seed uint64) []byte {

@@ -4,8 +4,11 @@ import (
 	"cmp"
 	"context"
 	"io"
+	"math"
+	"math/bits"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -358,7 +361,8 @@ type pqWorker struct {
 	miss    []int32
 	coded   []codedDim // per dimension
 	lazy    map[int]*lazyTrans
-	tries   []*pqTrie // per dimension (maps and composites)
+	tries   []*pqTrie        // per dimension (maps and composites)
+	maps    map[int]*grouper // per map dimension: its window's maps numbered (packedMaps)
 	grp     grouper
 	numWin  int
 	em      *dayEmitter // early emission, checking each window's days; nil when off
@@ -367,7 +371,7 @@ type pqWorker struct {
 func newPQWorker(name string, st *tableState, p *pqPlan, agg *aggregator, window int) *pqWorker {
 	return &pqWorker{name: name, st: st, p: p, agg: agg, window: window,
 		cursors: map[int]*pqCursor{}, ids: make([][]uint32, len(p.dims)), coded: make([]codedDim, len(p.dims)), lazy: map[int]*lazyTrans{},
-		trans: map[transKey]*pqTrans{}, nums: map[int]*numCol{}, decs: map[int]*decTrans{}, entries: map[transKey]*entryIDs{}, tries: make([]*pqTrie, len(p.dims))}
+		trans: map[transKey]*pqTrans{}, nums: map[int]*numCol{}, maps: map[int]*grouper{}, decs: map[int]*decTrans{}, entries: map[transKey]*entryIDs{}, tries: make([]*pqTrie, len(p.dims))}
 }
 
 func (w *pqWorker) close() {
@@ -693,6 +697,7 @@ func (w *pqWorker) mapColumn(d, base, n int) error {
 		return w.errAt(base, ds.label, errorf("corrupt map column: %d keys and %d values", len(keys.codes), len(vals.codes)))
 	}
 	ids := w.ids[d]
+	w.coded[d].on = false
 	if ds.kind == slotMapValue {
 		// Only the wanted key's values are interned, and each once: a CUR
 		// product map holds dozens of attributes per row.
@@ -736,18 +741,72 @@ func (w *pqWorker) mapColumn(d, base, n int) error {
 		return id
 	})
 	tr := w.trie(d)
+	if ok, err := w.packedMaps(d, base, n, keys.rows, k.ids, v.ids, tr); ok || err != nil {
+		return err
+	}
 	for r := range n {
-		node := uint32(0)
-		for e := keys.rows[r]; e < keys.rows[r+1]; e++ {
-			node = tr.step(node, k.ids[e], v.ids[e])
-		}
-		id, err := w.trieSlot(d, tr, node)
+		id, err := w.mapSlot(d, tr, keys.rows, k.ids, v.ids, r)
 		if err != nil {
 			return w.errAt(base+r, ds.label, err)
 		}
 		ids[r] = id
 	}
 	return nil
+}
+
+// mapSlot returns the slot id of row r's map: its entries' key and value
+// ids walked down the trie.
+func (w *pqWorker) mapSlot(d int, tr *pqTrie, rows []int32, kids, vids []uint32, r int) (uint32, error) {
+	node := uint32(0)
+	for e := rows[r]; e < rows[r+1]; e++ {
+		node = tr.step(node, kids[e], vids[e])
+	}
+	return w.trieSlot(d, tr, node)
+}
+
+// packedMaps groups the window's rows by their maps when every row's
+// entries fit in one 64-bit integer (each entry's key and value ids packed
+// side by side, plus one so that no entry packs to zero): equal integers
+// are equal maps. Only the first row of each distinct map is then walked
+// down the trie, and the dimension is grouped by the maps' dense numbers
+// (codedDim) — most rows repeat a map already seen in the window. It
+// reports false, having done nothing, when the maps are too large to pack.
+func (w *pqWorker) packedMaps(d, base, n int, rows []int32, kids, vids []uint32, tr *pqTrie) (bool, error) {
+	var maxK, maxV uint32
+	for e := range rows[n] {
+		maxK, maxV = max(maxK, kids[e]), max(maxV, vids[e])
+	}
+	var most int32
+	for r := range n {
+		most = max(most, rows[r+1]-rows[r])
+	}
+	vb := uint(bits.Len32(maxV))
+	eb := uint(bits.Len64(uint64(maxK)<<vb | uint64(maxV) + 1))
+	if uint(most)*eb > 64 {
+		return false, nil
+	}
+	g := cached(w.maps, d)
+	g.start(n)
+	for r := range n {
+		var p uint64
+		for e := rows[r]; e < rows[r+1]; e++ {
+			p = p<<eb | (uint64(kids[e])<<vb | uint64(vids[e])) + 1
+		}
+		g.acc[r] = p
+	}
+	g.card = math.MaxUint64 // numbered with the hash table
+	g.renumber(true)
+	g.keys = growU32(g.keys, len(g.reps))
+	for x, r := range g.reps {
+		id, err := w.mapSlot(d, tr, rows, kids, vids, int(r))
+		if err != nil {
+			return true, w.errAt(base+int(r), w.st.spec.dims[d].label, err)
+		}
+		g.keys[x] = id
+	}
+	gids := g.gids[:n]
+	w.coded[d] = codedDim{on: true, codes: unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(gids))), n), trans: g.keys}
+	return true, nil
 }
 
 // lazyItem returns the slot id of dictionary entry c of a map's values,
