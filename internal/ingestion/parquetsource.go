@@ -242,10 +242,8 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 	if stopEmit == nil {
 		em = nil
 	}
+	sched := newRGSched(nrg, workers)
 	for w := range workers {
-		// Each worker gets a contiguous range of row groups: exports are
-		// written in time order, so the workers' groups overlap little.
-		lo, hi := w*nrg/workers, (w+1)*nrg/workers
 		wa := aggs[w]
 		wg.Add(1)
 		go func() {
@@ -258,7 +256,11 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 					fail(parseErr(name, pw.rg+1, 0, "", errorf("corrupt Parquet data: %v", r)))
 				}
 			}()
-			for rg := lo; rg < hi; rg++ {
+			for {
+				rg, ok := sched.next(w)
+				if !ok {
+					return
+				}
 				if err := ctx.Err(); err != nil {
 					return
 				}
@@ -288,6 +290,46 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 	// groups that several workers saw), so no table has to hold them all.
 	st.extra = append(st.extra, aggs[1:]...)
 	return total, nil
+}
+
+// rgSched hands out a file's row groups to the workers. Each worker starts
+// with a contiguous range of them (exports are written in time order, so
+// the workers' charge days overlap little and each day's groups stay in one
+// worker's table); a worker whose range is done takes row groups from the
+// far end of the largest range left, so that no worker idles while another
+// still has a queue.
+type rgSched struct {
+	mu     sync.Mutex
+	lo, hi []int // per worker: its range of row groups not handed out yet
+}
+
+func newRGSched(nrg, workers int) *rgSched {
+	s := &rgSched{lo: make([]int, workers), hi: make([]int, workers)}
+	for w := range workers {
+		s.lo[w], s.hi[w] = w*nrg/workers, (w+1)*nrg/workers
+	}
+	return s
+}
+
+// next returns the next row group for worker w, or false when none is left.
+func (s *rgSched) next(w int) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lo[w] < s.hi[w] {
+		s.lo[w]++
+		return s.lo[w] - 1, true
+	}
+	v := -1
+	for u := range s.lo {
+		if n := s.hi[u] - s.lo[u]; n > 0 && (v < 0 || n > s.hi[v]-s.lo[v]) {
+			v = u
+		}
+	}
+	if v < 0 {
+		return 0, false
+	}
+	s.hi[v]--
+	return s.hi[v], true
 }
 
 func rowGroupBytes(pf *parquet.File, rg int) int64 {
