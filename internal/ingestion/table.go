@@ -205,7 +205,7 @@ func (a *aggregator) add(k *rawKey, vals *[maxMetrics]valdrix.Decimal, present u
 	// their groups in row order, which repeats from window to window (the
 	// same resources every hour), so runs of groups meet their entries in
 	// the order they were created — adjacent memory, and no index probe.
-	i := int32(-1)
+	var i int32
 	if g := a.guess; g < a.n && a.sameKey(a.entry(g), k) {
 		i = int32(g)
 	} else {
