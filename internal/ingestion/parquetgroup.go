@@ -27,6 +27,7 @@ type grouper struct {
 	// expect is the most groups a renumbering has found: the next one's
 	// table is sized for it.
 	expect int
+	byID   []uint64 // the key of each id, while renumbering with the table
 	shift  uint
 	scr    []uint32
 	keys   []uint32 // per group: its dimension ids
@@ -198,15 +199,30 @@ func (g *grouper) renumber(final bool) {
 	// The table is sized for the groups the previous window had, not for
 	// one per row (windows hold a few rows per group), and doubles when it
 	// fills: a small table stays in cache.
+	// Before probing, the id after the previous row's is tried: rows repeat
+	// the order of earlier rows (the same resources every hour), so runs of
+	// rows meet their groups in the order the groups were numbered.
 	g.resetTable(max(g.expect, 1024))
 	mask := uint64(len(g.tab) - 1)
+	g.byID = g.byID[:0]
+	guess := uint32(0)
 	for i, k := range g.acc {
+		if guess < next && g.byID[guess] == k {
+			if final {
+				g.gids[i] = guess
+			} else {
+				g.acc[i] = uint64(guess)
+			}
+			guess++
+			continue
+		}
 		h := (k * 0x9E3779B97F4A7C15) >> g.shift
 		var id uint32
 		for {
 			s := &g.tab[h]
 			if s.gen != g.gen {
 				s.gen, s.key, s.val = g.gen, k, next
+				g.byID = append(g.byID, k)
 				id = next
 				next++
 				if final {
@@ -229,6 +245,7 @@ func (g *grouper) renumber(final bool) {
 		} else {
 			g.acc[i] = uint64(id)
 		}
+		guess = id + 1
 	}
 	g.card = uint64(next)
 	g.expect = max(g.expect, int(next))

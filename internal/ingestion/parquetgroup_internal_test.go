@@ -27,6 +27,20 @@ func TestGrouperMatchesAMap(t *testing.T) {
 		// only in the first column) would collide.
 		{name: "overflow needs renumbering", rows: 4, explicit: [][]uint32{{0, 2, 0, 2}, {0, 0, math.MaxInt32, math.MaxInt32},
 			{0, 0, math.MaxInt32, 0}, {0, 0, 0, math.MaxInt32}}},
+		// Wide values (numbered with the hash table) whose rows repeat one
+		// order, then a rotation of it: runs of rows meet their groups in
+		// numbering order, which the renumbering tries first.
+		{name: "rows repeating an order", rows: 400, explicit: [][]uint32{func() []uint32 {
+			v := make([]uint32, 400)
+			for i := range v {
+				k := i % 50
+				if i >= 200 {
+					k = (i + 7) % 50
+				}
+				v[i] = uint32(k*40_000_003) % (1 << 31)
+			}
+			return v
+		}()}},
 		{name: "one narrow column", rows: 1000, cols: []gcol{{true, 0, 5}}},
 		{name: "constant columns only", rows: 100, cols: []gcol{{true, 7, 1}, {false, 3, 1}}},
 		{name: "codes with nulls", rows: 5000, cols: []gcol{{true, -1, 4}, {true, -1, 30}, {true, 0, 2}, {true, -1, 3}, {true, 0, 9}}},
