@@ -198,10 +198,10 @@ func (g *grouper) renumber(final bool) {
 	}
 	// The table is sized for the groups the previous window had, not for
 	// one per row (windows hold a few rows per group), and doubles when it
-	// fills: a small table stays in cache.
-	// Before probing, the id after the previous row's is tried: rows repeat
-	// the order of earlier rows (the same resources every hour), so runs of
-	// rows meet their groups in the order the groups were numbered.
+	// fills: a small table stays in cache. Before probing, the id after the
+	// previous row's is tried: rows repeat the order of earlier rows (the
+	// same resources every hour), so runs of rows meet their groups in the
+	// order the groups were numbered.
 	g.resetTable(max(g.expect, 1024))
 	mask := uint64(len(g.tab) - 1)
 	g.byID = g.byID[:0]
