@@ -238,7 +238,8 @@ func (em *dayEmitter) rowGroupDone(rg int) {
 
 // check verifies that the days of a window of row group rg lie within the
 // group's statistics. A day outside stops early emission; it is an error
-// when that day has been emitted already.
+// when that day has been emitted already — also once early emission has
+// stopped, since the days before next are not emitted again.
 func (em *dayEmitter) check(rg int, days []valdrix.Date) error {
 	if em == nil || len(days) == 0 {
 		return nil
@@ -250,7 +251,7 @@ func (em *dayEmitter) check(rg int, days []valdrix.Date) error {
 	em.mu.Lock()
 	defer em.mu.Unlock()
 	c := em.cover
-	if c == nil || em.off || rg >= len(c.rgLo) || (lo >= c.rgLo[rg] && hi <= c.rgHi[rg]) {
+	if c == nil || rg >= len(c.rgLo) || (lo >= c.rgLo[rg] && hi <= c.rgHi[rg]) {
 		return nil
 	}
 	em.off = true

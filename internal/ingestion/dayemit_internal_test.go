@@ -52,6 +52,15 @@ func TestDayEmitterClaimsAndChecks(t *testing.T) {
 	err := em.check(1, []valdrix.Date{d0 + 1, d0})
 	require.ErrorContains(t, err, "already emitted")
 
+	// The same after a first misstatement has stopped early emission: the
+	// day that went out is not emitted again, so its late rows fail the read.
+	em = newEm()
+	em.rowGroupDone(0)
+	require.Equal(t, []valdrix.Date{d0}, claims(em))
+	require.NoError(t, em.check(1, []valdrix.Date{d0 + 3}), "not out yet: early emission stops")
+	require.Empty(t, claims(em))
+	require.ErrorContains(t, em.check(1, []valdrix.Date{d0}), "already emitted")
+
 	// Widening back to an earlier day adds days no row group holds.
 	c := &dayCover{first: d0, open: []int32{1}}
 	c.widen(d0 - 2)
