@@ -407,6 +407,8 @@ type pqWorker struct {
 	maps    map[int]*grouper // per map dimension: its window's maps numbered (packedMaps)
 	grp     grouper
 	numWin  int
+	pairs   []tagPair // trieSlot's scratch
+	text    []byte
 	em      *dayEmitter // early emission, checking each window's days; nil when off
 }
 
@@ -995,18 +997,36 @@ func (w *pqWorker) trieSlot(d int, tr *pqTrie, node uint32) (uint32, error) {
 	for x := node; x != 0; x = tr.nodes[x].parent {
 		path = append(path, x)
 	}
-	m := map[string]string{}
+	pairs := w.pairs[:0]
 	for i := len(path) - 1; i >= 0; i-- {
 		nd := tr.nodes[path[i]]
 		if k := kin.strs[nd.key]; k != "" {
-			m[k] = vin.strs[nd.val]
+			pairs = append(pairs, tagPair{k, vin.strs[nd.val]})
 		}
 	}
-	if len(m) == 0 {
+	w.pairs = pairs
+	if len(pairs) == 0 {
 		tr.slot[node] = 0
 		return 0, nil
 	}
-	id, err := w.st.stringID(d, canonicalStrings(m))
+	var text string
+	buf, ok := appendTagJSON(w.text[:0], pairs)
+	w.text = buf
+	if ok {
+		// The other worker may have met this tag set already.
+		if id, found := w.st.slots[d].ids[string(buf)]; found {
+			tr.slot[node] = id
+			return id, nil
+		}
+		text = string(buf)
+	} else {
+		m := make(map[string]string, len(pairs))
+		for _, p := range pairs {
+			m[p.k] = p.v
+		}
+		text = canonicalStrings(m)
+	}
+	id, err := w.st.stringID(d, text)
 	if err != nil {
 		return 0, err
 	}

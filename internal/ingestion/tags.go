@@ -3,6 +3,7 @@ package ingestion
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 )
 
@@ -104,4 +105,49 @@ func jsonErrText(err error) string {
 		return se.Error()
 	}
 	return err.Error()
+}
+
+// tagPair is one key and value of a map, in the map's order.
+type tagPair struct{ k, v string }
+
+// appendTagJSON appends to buf what canonicalStrings gives for the map the
+// pairs make (a later pair wins over an earlier one of the same key), without
+// building the map or reflecting over it. It handles keys and values of
+// printable ASCII other than '"' and '\\', which JSON writes as they are;
+// given any other byte it appends nothing and reports false, and the caller
+// uses canonicalStrings. pairs is sorted in place.
+func appendTagJSON(buf []byte, pairs []tagPair) ([]byte, bool) {
+	for _, p := range pairs {
+		if !plainJSON(p.k) || !plainJSON(p.v) {
+			return buf, false
+		}
+	}
+	if len(pairs) == 0 {
+		return buf, true // no tags: ""
+	}
+	// Stable: among pairs of one key, the last is the one kept.
+	slices.SortStableFunc(pairs, func(a, b tagPair) int { return strings.Compare(a.k, b.k) })
+	sep := byte('{')
+	for i, p := range pairs {
+		if i+1 < len(pairs) && pairs[i+1].k == p.k {
+			continue
+		}
+		buf = append(buf, sep, '"')
+		sep = ','
+		buf = append(buf, p.k...)
+		buf = append(buf, `":"`...)
+		buf = append(buf, p.v...)
+		buf = append(buf, '"')
+	}
+	return append(buf, '}'), true
+}
+
+// plainJSON reports whether JSON writes s between quotes unchanged.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
