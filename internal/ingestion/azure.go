@@ -99,7 +99,7 @@ func azureSpecFor(amortized bool) *tableSpec {
 		period:   dimSpec{label: "BillingPeriodStartDate", names: names("BillingPeriodStartDate")},
 		dims:     d,
 		metrics:  m,
-		finalize: func(g *group) (LedgerRow, error) { return finalizeAzure(g, amortized) },
+		finalize: func(g *group, row *LedgerRow) error { return finalizeAzure(g, row, amortized) },
 	}
 }
 
@@ -126,8 +126,8 @@ func azureExtension(h string) (string, bool) {
 }
 
 // finalizeAzure maps one group of Azure cost-details lines to FOCUS 1.2.
-func finalizeAzure(g *group, amortized bool) (LedgerRow, error) {
-	row := LedgerRow{
+func finalizeAzure(g *group, row *LedgerRow, amortized bool) error {
+	*row = LedgerRow{
 		Provider:           valdrix.Azure,
 		BillingAccountID:   g.dim(azBillingAccount),
 		BillingAccountName: g.dim(azBillingAccountName),
@@ -156,7 +156,7 @@ func finalizeAzure(g *group, amortized bool) (LedgerRow, error) {
 	}
 	cat := g.dim(azMeterCategory)
 	row.ServiceName = cat
-	if info, ok := lookupService(valdrix.Azure, cat); ok {
+	if info, ok := g.service(valdrix.Azure, cat); ok {
 		row.ServiceName, row.ServiceCategory = info.Name, info.Category
 	} else {
 		row.ServiceCategory = "Other"
@@ -192,7 +192,7 @@ func finalizeAzure(g *group, amortized bool) (LedgerRow, error) {
 			row.CommitmentDiscountStatus = "Used"
 		}
 	}
-	setVCPUs(&row, g.dim(azVCPUs))
+	setVCPUs(row, g.dim(azVCPUs))
 	cost, _ := g.metric(azCost)
 	row.BilledCost, row.EffectiveCost = cost, cost
 	switch {
@@ -203,12 +203,12 @@ func finalizeAzure(g *group, amortized bool) (LedgerRow, error) {
 		// Amortized commitment usage was billed through the purchase.
 		row.BilledCost = 0
 	}
-	g.optional(&row, &row.ListCost, MissingListCost, azList)
-	g.optional(&row, &row.ContractedCost, MissingContractedCost, azContracted)
-	has := g.optional(&row, &row.ConsumedQuantity, MissingConsumedQuantity, azQuantity)
+	g.optional(row, &row.ListCost, MissingListCost, azList)
+	g.optional(row, &row.ContractedCost, MissingContractedCost, azContracted)
+	has := g.optional(row, &row.ConsumedQuantity, MissingConsumedQuantity, azQuantity)
 	row.PricingQuantity = row.ConsumedQuantity
-	setMissing(&row, MissingPricingQuantity, has)
-	return row, nil
+	setMissing(row, MissingPricingQuantity, has)
+	return nil
 }
 
 // azureRegion normalises "East US", "eastus" and "EastUS" to "eastus".

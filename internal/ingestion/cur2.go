@@ -147,9 +147,9 @@ func legacyTagColumn(h string) (string, bool) {
 // FOCUS rules of the FOCUS converters (billing-schemas.md §5.2) with the
 // FOCUS 1.2 fix: credits and refunds are ChargeCategory Credit, refunds also
 // ChargeClass Correction.
-func finalizeCUR(g *group) (LedgerRow, error) {
+func finalizeCUR(g *group, row *LedgerRow) error {
 	typ := g.dim(curType)
-	row := LedgerRow{
+	*row = LedgerRow{
 		Provider:           valdrix.AWS,
 		BillingAccountID:   g.dim(curPayer),
 		BillingAccountName: g.dim(curPayerName),
@@ -173,7 +173,7 @@ func finalizeCUR(g *group) (LedgerRow, error) {
 		code = g.dim(curServiceCode)
 	}
 	row.ServiceName = g.dim(curProductName)
-	info, known := lookupService(valdrix.AWS, code)
+	info, known := g.service(valdrix.AWS, code)
 	if row.ServiceName == "" {
 		row.ServiceName = code
 		if known {
@@ -201,22 +201,22 @@ func finalizeCUR(g *group) (LedgerRow, error) {
 	if row.CommitmentDiscountID == "" {
 		row.CommitmentDiscountStatus, row.CommitmentDiscountType = "", ""
 	}
-	setVCPUs(&row, g.dim(curVCPU))
+	setVCPUs(row, g.dim(curVCPU))
 
 	billed, _ := g.metric(curBilled)
 	unblended, _ := g.metric(curUnblended)
 	row.BilledCost = billed
 	row.ContractedCost = unblended
-	setMissing(&row, MissingContractedCost, g.has&(1<<curUnblended) != 0)
+	setMissing(row, MissingContractedCost, g.has&(1<<curUnblended) != 0)
 	var ok bool
 	row.EffectiveCost, ok = curEffectiveCost(g, typ, unblended)
 	if !ok {
-		return row, errorf("effective cost of %s lines for resource %q on %s is out of range", typ, row.ResourceID, g.day)
+		return errorf("effective cost of %s lines for resource %q on %s is out of range", typ, row.ResourceID, g.day)
 	}
-	g.optional(&row, &row.ListCost, MissingListCost, curList)
-	g.optional(&row, &row.ConsumedQuantity, MissingConsumedQuantity, curUsage)
-	g.optional(&row, &row.PricingQuantity, MissingPricingQuantity, curPricingQty)
-	return row, nil
+	g.optional(row, &row.ListCost, MissingListCost, curList)
+	g.optional(row, &row.ConsumedQuantity, MissingConsumedQuantity, curUsage)
+	g.optional(row, &row.PricingQuantity, MissingPricingQuantity, curPricingQty)
+	return nil
 }
 
 // curEffectiveCost applies the EffectiveCost rule of a line item type. When

@@ -164,8 +164,8 @@ func focusProvider(name string) valdrix.Provider {
 // finalizeFOCUS maps one group of FOCUS lines to a ledger row: the columns
 // are FOCUS already, so this copies them, fills ServiceCategory where it is
 // missing and records missing optional metrics.
-func finalizeFOCUS(g *group) (LedgerRow, error) {
-	row := LedgerRow{
+func finalizeFOCUS(g *group, row *LedgerRow) error {
+	*row = LedgerRow{
 		Provider:                  focusProvider(g.dim(fcProvider)),
 		BillingAccountID:          g.dim(fcBillingAccount),
 		BillingAccountName:        g.dim(fcBillingAccountName),
@@ -198,26 +198,29 @@ func finalizeFOCUS(g *group) (LedgerRow, error) {
 		Extensions:                g.dim(fcExt),
 	}
 	if row.ServiceCategory == "" {
-		row.ServiceCategory = serviceCategory(row.Provider, row.ServiceName)
+		row.ServiceCategory = "Other"
+		if info, ok := g.service(row.Provider, row.ServiceName); ok {
+			row.ServiceCategory = info.Category
+		}
 	}
 	vcpu := g.dim(fcVCPUs)
 	if vcpu == "" {
 		vcpu = g.dim(fcSkuVCPUs)
 	}
-	setVCPUs(&row, vcpu)
+	setVCPUs(row, vcpu)
 	var billedHas, effHas bool
 	row.BilledCost, billedHas = g.metric(fcBilled)
 	row.EffectiveCost, effHas = g.metric(fcEffective)
 	if !billedHas {
-		return row, errorf("BilledCost is empty on every line of %s for resource %q (BilledCost is mandatory in FOCUS)", g.day, row.ResourceID)
+		return errorf("BilledCost is empty on every line of %s for resource %q (BilledCost is mandatory in FOCUS)", g.day, row.ResourceID)
 	}
 	if !effHas {
 		// FOCUS 1.0-preview files without EffectiveCost: billed stands in.
 		row.EffectiveCost = row.BilledCost
 	}
-	g.optional(&row, &row.ListCost, MissingListCost, fcList)
-	g.optional(&row, &row.ContractedCost, MissingContractedCost, fcContracted)
-	g.optional(&row, &row.ConsumedQuantity, MissingConsumedQuantity, fcConsumedQty)
-	g.optional(&row, &row.PricingQuantity, MissingPricingQuantity, fcPricingQty)
-	return row, nil
+	g.optional(row, &row.ListCost, MissingListCost, fcList)
+	g.optional(row, &row.ContractedCost, MissingContractedCost, fcContracted)
+	g.optional(row, &row.ConsumedQuantity, MissingConsumedQuantity, fcConsumedQty)
+	g.optional(row, &row.PricingQuantity, MissingPricingQuantity, fcPricingQty)
+	return nil
 }

@@ -322,6 +322,10 @@ func (r *Rollup) mergeSorted(rows []LedgerRow) ([]LedgerRow, error) {
 			}
 			continue
 		}
+		if len(out) == i {
+			out = rows[:i+1] // nothing merged yet: the row is in place
+			continue
+		}
 		out = append(out, rows[i])
 	}
 	return out, nil

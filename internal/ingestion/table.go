@@ -66,7 +66,7 @@ type tableSpec struct {
 	period   dimSpec // the billing period start (optional)
 	dims     []dimSpec
 	metrics  []metricSpec
-	finalize func(g *group) (LedgerRow, error)
+	finalize func(g *group, row *LedgerRow) error // sets every field of row
 }
 
 // rawKey identifies one group of lines: day, period and the interned id of
@@ -294,9 +294,35 @@ type group struct {
 	sums   [maxMetrics]valdrix.Decimal
 	has    uint16
 	lines  int64
+	svc    map[serviceKey]serviceHit // service lookups of the groups seen so far
 }
 
 func (g *group) dim(i int) string { return g.dims[i] }
+
+type serviceKey struct {
+	p   valdrix.Provider
+	key string
+}
+
+type serviceHit struct {
+	info  serviceInfo
+	known bool
+}
+
+// service is lookupService, remembered for the rest of the groups: a day's
+// thousands of rows name a few dozen services.
+func (g *group) service(p valdrix.Provider, key string) (serviceInfo, bool) {
+	k := serviceKey{p, key}
+	if h, ok := g.svc[k]; ok {
+		return h.info, h.known
+	}
+	info, known := lookupService(p, key)
+	if g.svc == nil {
+		g.svc = map[serviceKey]serviceHit{}
+	}
+	g.svc[k] = serviceHit{info, known}
+	return info, known
+}
 
 // metric returns metric i's sum and whether any line carried it.
 func (g *group) metric(i int) (valdrix.Decimal, bool) { return g.sums[i], g.has&(1<<i) != 0 }
@@ -378,10 +404,9 @@ func emitDay(spec *tableSpec, aggs []*aggregator, strs [][]string, day valdrix.D
 			g.dims[d] = strs[d][e.key.dims[d]]
 		}
 		g.sums, g.has, g.lines = e.sums.sums, e.sums.present, e.sums.lines
-		buf = append(buf, LedgerRow{})
+		buf = buf[:len(buf)+1] // grown above; finalize sets the whole row
 		row := &buf[len(buf)-1]
-		var err error
-		if *row, err = spec.finalize(&g); err != nil {
+		if err := spec.finalize(&g, row); err != nil {
 			return buf, err
 		}
 		row.ChargeDay, row.BillingPeriod, row.LineCount = g.day, g.period, g.lines
