@@ -334,6 +334,7 @@ func (w *pqWorker) aggregate(base, n int) error {
 	for _, x := range gids {
 		g.lines[x]++
 	}
+	var summed [maxMetrics]*valdrix.Decimal // per metric: its column's first value, once summed
 	for m := range nm {
 		vals, valid, err := w.metric(m, base, n)
 		if err != nil {
@@ -344,6 +345,21 @@ func (w *pqWorker) aggregate(base, n int) error {
 		}
 		bit := uint16(1) << m
 		sums := g.sums
+		// Two metrics read from one column (the billed and the contracted
+		// cost from the unblended cost when there is no net column) have
+		// the same sums: copy them per group instead of adding every row
+		// again.
+		summed[m] = &vals[0]
+		if k := slices.Index(summed[:m], &vals[0]); k >= 0 {
+			kbit := uint16(1) << k
+			for x := range groups {
+				sums[x*nm+m] = sums[x*nm+k]
+				if g.present[x]&kbit != 0 {
+					g.present[x] |= bit
+				}
+			}
+			continue
+		}
 		for i, x := range gids {
 			if !valid[i] {
 				continue
