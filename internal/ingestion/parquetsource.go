@@ -196,13 +196,18 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 	if err != nil {
 		return 0, err
 	}
-	if !st.prefaulted {
-		st.prefaulted = true
-		prefaultHeap(prefaultBytes(pf.NumRows(), heapSpare()))
-	}
 	rgs := pf.RowGroups()
 	nrg := len(rgs)
 	workers := max(1, min(opts.Workers, nrg))
+	window := cmp.Or(opts.BatchRows, windowRows)
+	if !st.prefaulted {
+		st.prefaulted = true
+		var most int64 // rows of the largest row group
+		for _, g := range rgs {
+			most = max(most, g.NumRows())
+		}
+		prefaultHeap(prefaultBytes(pf.NumRows(), min(most, int64(window)), workers, heapSpare()))
+	}
 	var (
 		mu       sync.Mutex
 		total    int64
@@ -248,7 +253,7 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pw := newPQWorker(name, st, p, wa, cmp.Or(opts.BatchRows, windowRows))
+			pw := newPQWorker(name, st, p, wa, window)
 			pw.em = em
 			defer pw.close()
 			defer func() {

@@ -9,28 +9,37 @@ import (
 
 func TestPrefaultBytes(t *testing.T) {
 	t.Parallel()
-	const perRow = prefaultPerRow
+	const (
+		perRow = prefaultPerRow
+		perWin = prefaultPerWindowRow
+		win    = 122_880
+	)
 	for _, tc := range []struct {
-		rows  int64
-		spare uint64
-		want  int
+		rows, window int64
+		workers      int
+		spare        uint64
+		want         int
 	}{
-		{-1, 0, 0},
-		{0, 0, 0},
-		{1000, 0, 0},                 // a small file: nothing
-		{prefaultMin / perRow, 0, 0}, // just under the floor
-		{prefaultMin/perRow + 1, 0, (prefaultMin/perRow + 1) * perRow},
-		{1_000_000, 0, 1_000_000 * perRow}, // in between: per row
-		{prefaultMax/perRow - 1, 0, (prefaultMax/perRow - 1) * perRow},
-		{prefaultMax / perRow, 0, prefaultMax},                   // at the cap
-		{10_000_000, 0, prefaultMax},                             // above: capped
-		{1 << 62, 0, prefaultMax},                                // no overflow
-		{10_000_000, 100 << 20, prefaultMax - 100<<20},           // spare pages are reused, not populated
-		{1_000_000, 1_000_000*perRow - prefaultMin, prefaultMin}, // what is left is at the floor
-		{1_000_000, 1_000_000*perRow - prefaultMin + 1, 0},       // under it
-		{10_000_000, 1 << 40, 0},                                 // a warm heap: nothing
+		{-1, -1, -1, 0, 0},
+		{0, 0, 0, 0, 0},
+		{1000, 1000, 1, 0, 0},              // a small file: nothing
+		{prefaultMin / perRow, 0, 0, 0, 0}, // just under the floor
+		{prefaultMin/perRow + 1, 0, 0, 0, (prefaultMin/perRow + 1) * perRow},
+		{1_000_000, 0, 0, 0, 1_000_000 * perRow},                // in between: per row
+		{1_000_000, win, 2, 0, 1_000_000*perRow + 2*win*perWin}, // and per window row of each worker
+		{200_000, win, 1, 0, 200_000*perRow + win*perWin},       // the windows alone lift a file over the floor
+		{prefaultMax/perRow - 1, 0, 0, 0, (prefaultMax/perRow - 1) * perRow},
+		{prefaultMax / perRow, 0, 0, 0, prefaultMax}, // at the cap
+		{10_000_000, win, 2, 0, prefaultMax},         // above: capped
+		{1 << 62, 1 << 62, 1 << 40, 0, prefaultMax},  // no overflow
+		{1000, 1 << 62, 2, 0, prefaultMax},
+		{1000, win, 1 << 40, 0, prefaultMax},
+		{10_000_000, win, 2, 100 << 20, prefaultMax - 100<<20},         // spare pages are reused, not populated
+		{1_000_000, 0, 0, 1_000_000*perRow - prefaultMin, prefaultMin}, // what is left is at the floor
+		{1_000_000, 0, 0, 1_000_000*perRow - prefaultMin + 1, 0},       // under it
+		{10_000_000, win, 2, 1 << 40, 0},                               // a warm heap: nothing
 	} {
-		require.Equal(t, tc.want, prefaultBytes(tc.rows, tc.spare), "rows %d, spare %d", tc.rows, tc.spare)
+		require.Equal(t, tc.want, prefaultBytes(tc.rows, tc.window, tc.workers, tc.spare), "rows %d, window %d, workers %d, spare %d", tc.rows, tc.window, tc.workers, tc.spare)
 	}
 }
 
