@@ -259,8 +259,7 @@ func (c *pqCursor) readFlat(n int) error {
 	if c.allNull {
 		return nil
 	}
-	w.own = growInt32(w.own, n)
-	w.codes = w.own
+	w.codes = nil
 	done := 0
 	for done < n {
 		if c.page == nil || c.lev >= c.nlev {
@@ -270,13 +269,24 @@ func (c *pqCursor) readFlat(n int) error {
 			continue
 		}
 		k := min(n-done, c.nlev-c.lev)
-		out := w.codes[done : done+k]
-		switch {
-		case c.defs == nil && c.isDict && k == n:
+		if c.defs == nil && c.isDict && k == n {
 			// The whole window is in this page, without nulls: its codes
 			// are the page's indices, held until the next window.
 			w.codes = c.idx[c.val : c.val+k : c.val+k]
 			c.val += k
+			c.lev += k
+			done += k
+			c.seg(done)
+			continue
+		}
+		if w.codes == nil {
+			// Only now is a buffer of the window's own needed (most
+			// numeric columns never need one: a page holds the window).
+			w.own = growInt32(w.own, n)
+			w.codes = w.own
+		}
+		out := w.codes[done : done+k]
+		switch {
 		case c.defs == nil && c.isDict:
 			copy(out, c.idx[c.val:c.val+k])
 			c.val += k

@@ -509,7 +509,6 @@ func (w *pqWorker) windowAt(base, n int) error {
 		return w.errAt(base, w.p.day.name, err)
 	}
 	for d := range w.p.dims {
-		w.ids[d] = growU32(w.ids[d], n)
 		if err := w.dimension(d, base, n); err != nil {
 			return err
 		}
@@ -678,19 +677,18 @@ func (w *pqWorker) peek(key transKey, s string) (uint32, bool) {
 func (w *pqWorker) dimension(d, base, n int) error {
 	pd := &w.p.dims[d]
 	ds := &w.st.spec.dims[d]
-	ids := w.ids[d]
+	w.coded[d].on = false
 	switch {
 	case ds.kind == slotComposite:
 		return w.composite(d, base, n)
 	case pd.field == nil:
-		clear(ids)
+		clear(w.idsOf(d, n))
 		return nil
 	case pd.field.isMap:
 		return w.mapColumn(d, base, n)
 	}
 	l := pd.field.leaf
 	win := &w.cursors[l].win
-	w.coded[d].on = false
 	var nullID uint32
 	var nullErr error
 	if ds.check != nil {
@@ -700,11 +698,13 @@ func (w *pqWorker) dimension(d, base, n int) error {
 		if nullErr != nil {
 			return w.errAt(base, ds.label, nullErr)
 		}
+		ids := w.idsOf(d, n)
 		for i := range ids {
 			ids[i] = nullID
 		}
 		return nil
 	}
+	var ids []uint32 // only when the dimension is not grouped by its codes
 	kind := transSlot
 	if ds.kind == slotObject || ds.kind == slotMapValue {
 		kind = transObject
@@ -717,14 +717,17 @@ func (w *pqWorker) dimension(d, base, n int) error {
 			}
 			return w.st.stringID(d, s.dv.str(i))
 		})
-		codes, out := win.codes[start:s.end], ids[start:s.end]
-		tids := t.ids
+		codes, tids := win.codes[start:s.end], t.ids
 		if len(win.segs) == 1 && nullErr == nil && t.bad == nil {
 			// One dictionary and nothing to check: group by the codes and
 			// translate only the groups' first rows.
 			w.coded[d] = codedDim{on: true, codes: codes, trans: tids, nulls: win.nulls}
 			return nil
 		}
+		if ids == nil {
+			ids = w.idsOf(d, n)
+		}
+		out := ids[start:s.end]
 		for j, c := range codes {
 			if c < 0 {
 				if nullErr != nil {
@@ -744,7 +747,17 @@ func (w *pqWorker) dimension(d, base, n int) error {
 		}
 		start = s.end
 	}
+	if ids == nil { // no values at all: not expected, but never stale ids
+		clear(w.idsOf(d, n))
+	}
 	return nil
+}
+
+// idsOf returns the buffer of dimension d's slot ids for a window of n
+// rows. It is made only for dimensions not grouped by their codes.
+func (w *pqWorker) idsOf(d, n int) []uint32 {
+	w.ids[d] = growU32(w.ids[d], n)
+	return w.ids[d]
 }
 
 // codedDim is a dimension whose window is one dictionary's codes: rows are
@@ -765,9 +778,8 @@ func (w *pqWorker) mapColumn(d, base, n int) error {
 	if len(keys.codes) != len(vals.codes) {
 		return w.errAt(base, ds.label, errorf("corrupt map column: %d keys and %d values", len(keys.codes), len(vals.codes)))
 	}
-	ids := w.ids[d]
-	w.coded[d].on = false
 	if ds.kind == slotMapValue {
+		ids := w.idsOf(d, n)
 		// Only the wanted key's values are interned, and each once: a CUR
 		// product map holds dozens of attributes per row.
 		want := w.entryIDs(keys, transKey{kind: transWanted, slot: d, leaf: f.key}, func(dv *dictView, i int) uint32 {
@@ -813,6 +825,7 @@ func (w *pqWorker) mapColumn(d, base, n int) error {
 	if ok, err := w.packedMaps(d, base, n, keys.rows, k.ids, v.ids, tr); ok || err != nil {
 		return err
 	}
+	ids := w.idsOf(d, n)
 	for r := range n {
 		id, err := w.mapSlot(d, tr, keys.rows, k.ids, v.ids, r)
 		if err != nil {
@@ -938,7 +951,7 @@ func (w *pqWorker) entryIDs(win *leafWin, key transKey, fn func(dv *dictView, i 
 // FOCUS x_ columns).
 func (w *pqWorker) composite(d, base, n int) error {
 	pd := &w.p.dims[d]
-	ids := w.ids[d]
+	ids := w.idsOf(d, n)
 	clear(ids)
 	if len(pd.members) == 0 {
 		return nil
