@@ -189,7 +189,15 @@ func (c *pqCursor) release() {
 // next moves to the next page.
 func (c *pqCursor) next() error {
 	if c.page != nil {
-		c.held = append(c.held, c.page)
+		if c.isDict {
+			// The window has copied this page's dictionary indices (a
+			// window that views them lies in one page and never gets
+			// here), and its values are the dictionary's, not the
+			// page's: the page's buffers can serve the next page.
+			parquet.Release(c.page)
+		} else {
+			c.held = append(c.held, c.page) // the window's values live in it
+		}
 		c.page = nil
 	}
 	p, err := c.pages.ReadPage()
