@@ -209,6 +209,53 @@ func TestReadCUR2(t *testing.T) {
 	}
 }
 
+// Lines whose source keys differ only in what the FOCUS row does not keep
+// (here the spelling of pricing_term: both are on-demand, PricingCategory
+// Standard) are one ledger row, however the day's rows are ordered and
+// whatever the number of workers.
+func TestReadCUR2MergesSourceKeysOfOneRow(t *testing.T) {
+	t.Parallel()
+	var lines []ingestion.CUR2Line
+	for i := range 8 {
+		lines = append(lines, cur2Line(2, fmt.Sprintf("i-%04d", i), 0.5))
+	}
+	a, b := cur2Line(0, "i-0aaa", 0.1), cur2Line(1, "i-0aaa", 0.2)
+	b.PricingTerm = "ondemand"
+	lines = append(lines, a, b)
+	for _, tt := range []struct {
+		name    string
+		data    []byte
+		workers int
+	}{
+		{"parquet, one worker", writeCUR2Parquet(t, lines, 4), 1},
+		{"parquet, two workers", writeCUR2Parquet(t, lines, 4), 2},
+		{"csv", writeCUR2CSV(t, lines), 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := ingestion.ReadPeriod(context.Background(), []ingestion.File{ingestion.MemoryFile("m", tt.data)},
+				ingestion.FormatCUR2, ingestion.ReadOptions{Workers: tt.workers})
+			require.NoError(t, err)
+			require.Len(t, res.Rows, 9, "eight instances and one merged row")
+			seen := map[string]int{}
+			for _, r := range res.Rows {
+				seen[r.ResourceID]++
+				want := int64(1)
+				if r.ResourceID == "i-0aaa" {
+					want = 2
+					require.Equal(t, dec(t, "0.3"), r.BilledCost)
+					require.Equal(t, "Standard", r.PricingCategory)
+				}
+				require.Equal(t, want, r.LineCount, r.ResourceID)
+			}
+			for res, n := range seen {
+				require.Equal(t, 1, n, "%s appears %d times", res, n)
+			}
+			require.Equal(t, int64(10), res.LinesKept)
+		})
+	}
+}
+
 func TestReadCUR2BatchesAndWorkers(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
