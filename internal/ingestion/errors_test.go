@@ -94,6 +94,11 @@ func TestBadInput(t *testing.T) {
 		{name: "corrupt gzip", data: string(corruptGz), format: ingestion.FormatCUR2, message: ""},
 		{name: "truncated parquet", data: string(good[:len(good)-50]), format: ingestion.FormatCUR2, message: "Parquet"},
 		{name: "corrupt parquet", data: string(flipped), format: ingestion.FormatCUR2, message: ""},
+		// Files whose footer length says 1–4 GB (FuzzParquet found them):
+		// refused before parquet-go allocates a buffer of that length.
+		{name: "parquet footer longer than the file", data: "PAR1\x02\x18\x0aBPAR1", format: ingestion.FormatCUR2, message: "footer claims 1107957762 bytes, the file has 12"},
+		{name: "parquet footer longer than the file, detected", data: "PAR1" + strings.Repeat("x", 100) + "\x19\xfc&HPAR1", format: ingestion.FormatAuto, message: "footer claims 1210514457 bytes, the file has 112"},
+		{name: "parquet too short", data: "PAR1\x19\xfcPAR1", format: ingestion.FormatCUR2, message: "10 bytes is too short"},
 		{name: "bad number in a parquet row group", data: string(parquetStrings(t, curHeader, badCost, 3)), format: ingestion.FormatCUR2, rowGroup: 2, row: 2, column: "line_item_unblended_cost", message: `"12,50" is not a number`},
 		{name: "wrong parquet type", data: string(boolCost), format: ingestion.FormatCUR2, rowGroup: 1, row: 1, column: "line_item_unblended_cost", message: "not a number"},
 		{name: "daily sum overflows", data: huge, format: ingestion.FormatCUR2, row: 2, column: "line_item_net_unblended_cost", message: "out of range"},

@@ -3,6 +3,7 @@ package ingestion
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"io"
 	"math"
 	"math/bits"
@@ -166,6 +167,9 @@ func openParquet(name string, blob parquetBlob) (*parquet.File, *pqSchema, error
 	if err != nil {
 		return nil, nil, parseErr(name, 0, 0, "", errorf("cannot size the file: %w", err))
 	}
+	if err := checkFooterLength(blob, size); err != nil {
+		return nil, nil, parseErr(name, 0, 0, "", err)
+	}
 	pf, err := parquet.OpenFile(blob, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(1<<16))
 	if err != nil {
 		return nil, nil, parseErr(name, 0, 0, "", errorf("not a Parquet file, or it is truncated or corrupt: %w", err))
@@ -175,6 +179,28 @@ func openParquet(name string, blob parquetBlob) (*parquet.File, *pqSchema, error
 		return nil, nil, parseErr(name, 0, 0, "", errorf("unsupported Parquet schema: %w", err))
 	}
 	return pf, sc, nil
+}
+
+// checkFooterLength refuses a file whose footer length (the four bytes
+// before the closing magic) is longer than the file: parquet-go allocates a
+// buffer of that length before reading, so ten bytes claiming a 4 GB
+// footer would cost 4 GB of memory (found by FuzzParquet).
+func checkFooterLength(blob io.ReaderAt, size int64) error {
+	const magic = 4
+	if size < 2*magic+4 {
+		return errorf("not a Parquet file: %d bytes is too short to hold one", size)
+	}
+	var tail [8]byte
+	if _, err := blob.ReadAt(tail[:], size-8); err != nil {
+		return errorf("cannot read the end of the file: %w", err)
+	}
+	if m := string(tail[4:]); m != "PAR1" && m != "PARE" {
+		return nil // parquet-go says what is wrong
+	}
+	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-2*magic-4 {
+		return errorf("not a Parquet file, or it is truncated or corrupt: its footer claims %d bytes, the file has %d", n, size)
+	}
+	return nil
 }
 
 // readParquetTable reads a Parquet file under spec into agg, with up to
