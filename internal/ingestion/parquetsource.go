@@ -1053,24 +1053,15 @@ func (w *pqWorker) trieSlot(d int, tr *pqTrie, node uint32) (uint32, error) {
 		tr.slot[node] = 0
 		return 0, nil
 	}
-	var text string
-	buf, ok := appendTagJSON(w.text[:0], pairs)
+	buf := appendCanonicalPairs(w.text[:0], pairs)
 	w.text = buf
-	if ok {
-		// The other worker may have met this tag set already.
-		if id, found := w.st.slots[d].ids[string(buf)]; found {
-			tr.slot[node] = id
-			return id, nil
-		}
-		text = string(buf)
-	} else {
-		m := make(map[string]string, len(pairs))
-		for _, p := range pairs {
-			m[p.k] = p.v
-		}
-		text = canonicalStrings(m)
+	// The other worker may have met this tag set already: look it up
+	// before the text is copied.
+	if id, found := w.st.slots[d].ids[string(buf)]; found {
+		tr.slot[node] = id
+		return id, nil
 	}
-	id, err := w.st.stringID(d, text)
+	id, err := w.st.stringID(d, string(buf))
 	if err != nil {
 		return 0, err
 	}

@@ -107,6 +107,21 @@ func jsonErrText(err error) string {
 	return err.Error()
 }
 
+// appendCanonicalPairs appends to buf the canonical text of the map the
+// pairs make (canonicalStrings; a later pair wins over an earlier one of the
+// same key): written directly when appendTagJSON can, through the map and
+// encoding/json otherwise. pairs is sorted in place.
+func appendCanonicalPairs(buf []byte, pairs []tagPair) []byte {
+	if out, ok := appendTagJSON(buf, pairs); ok {
+		return out
+	}
+	m := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		m[p.k] = p.v
+	}
+	return append(buf, canonicalStrings(m)...)
+}
+
 // tagPair is one key and value of a map, in the map's order.
 type tagPair struct{ k, v string }
 

@@ -2,6 +2,7 @@ package ingestion
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -32,6 +33,8 @@ func TestAppendTagJSON(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			want := reference(tc.pairs)
+			// Whichever way the text is made, it is the reference's.
+			require.Equal(t, "prefix"+want, string(appendCanonicalPairs([]byte("prefix"), slices.Clone(tc.pairs))))
 			got, ok := appendTagJSON([]byte("prefix"), tc.pairs)
 			require.Equal(t, tc.plain, ok)
 			if !ok {
