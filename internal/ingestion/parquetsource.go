@@ -232,7 +232,7 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 		for _, g := range rgs {
 			most = max(most, g.NumRows())
 		}
-		prefaultHeap(prefaultBytes(pf.NumRows(), min(most, int64(window)), workers, heapSpare()))
+		prefaultHeap(pf.NumRows(), min(most, int64(window)), workers)
 	}
 	var (
 		mu       sync.Mutex

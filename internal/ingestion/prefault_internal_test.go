@@ -39,7 +39,35 @@ func TestPrefaultBytes(t *testing.T) {
 		{1_000_000, 0, 0, 1_000_000*perRow - prefaultMin + 1, 0},       // under it
 		{10_000_000, win, 2, 1 << 40, 0},                               // a warm heap: nothing
 	} {
-		require.Equal(t, tc.want, prefaultBytes(tc.rows, tc.window, tc.workers, tc.spare), "rows %d, window %d, workers %d, spare %d", tc.rows, tc.window, tc.workers, tc.spare)
+		require.Equal(t, tc.want, prefaultBytes(tc.rows, tc.window, tc.workers, tc.spare, prefaultMax), "rows %d, window %d, workers %d, spare %d", tc.rows, tc.window, tc.workers, tc.spare)
+	}
+	// Advice for huge pages has its own, higher cap.
+	for _, tc := range []struct {
+		rows, window int64
+		workers      int
+		want         int
+	}{
+		{1_000_000, win, 2, 1_000_000*perRow + 2*win*perWin},
+		{prefaultMax / perRow, 0, 0, prefaultMax}, // over the populating cap, under this one
+		{adviseMax/perRow - 1, 0, 0, (adviseMax/perRow - 1) * perRow},
+		{10_000_000, win, 2, adviseMax},
+		{1 << 62, 1 << 62, 1 << 40, adviseMax},
+	} {
+		require.Equal(t, tc.want, prefaultBytes(tc.rows, tc.window, tc.workers, 0, adviseMax), "rows %d, window %d, workers %d", tc.rows, tc.window, tc.workers)
+	}
+}
+
+func TestTHPMode(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]string{
+		"always [madvise] never\n": "madvise",
+		"[always] madvise never":   "always",
+		"always madvise [never]":   "never",
+		"always madvise never":     "",
+		"[always":                  "",
+		"":                         "",
+	} {
+		require.Equal(t, want, thpMode(text), "%q", text)
 	}
 }
 
@@ -48,12 +76,14 @@ func TestPrefaultBytes(t *testing.T) {
 // process's heap statistics, which parallel tests would disturb.
 func TestPrefaultHeapLeavesNothingLive(t *testing.T) {
 	const n = 64 << 20
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	prefaultHeap(n)
-	runtime.ReadMemStats(&after)
-	require.Less(t, after.HeapAlloc, before.HeapAlloc+n/2, "the block is still live")
-	require.GreaterOrEqual(t, after.TotalAlloc-before.TotalAlloc, uint64(n), "the block was not allocated")
-	require.GreaterOrEqual(t, after.NumGC-before.NumGC, uint32(1), "no collection after the block")
+	for _, huge := range []bool{false, true} {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		prepareHeap(n, huge)
+		runtime.ReadMemStats(&after)
+		require.Less(t, after.HeapAlloc, before.HeapAlloc+n/2, "huge %v: the block is still live", huge)
+		require.GreaterOrEqual(t, after.TotalAlloc-before.TotalAlloc, uint64(n), "huge %v: the block was not allocated", huge)
+		require.GreaterOrEqual(t, after.NumGC-before.NumGC, uint32(1), "huge %v: no collection after the block", huge)
+	}
 }
