@@ -18,7 +18,8 @@ import (
 //   - where the kernel has transparent huge pages ("madvise" or "always"),
 //     the block is advised MADV_HUGEPAGE and left untouched: the reads then
 //     fault it in 2 MiB at a time, 512 times fewer faults, and the tables
-//     sit in huge pages (docs/ingestion.md "Stop 16": 1.41 → 1.1–1.3 s);
+//     sit in huge pages (docs/ingestion.md "Stop 16": median 1.47 →
+//     1.26 s, 1.02–1.09 s while the host is quiet);
 //   - elsewhere the kernel is asked to populate the block in one call,
 //     0.7–1.8 µs a page.
 const (

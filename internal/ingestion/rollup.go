@@ -436,10 +436,10 @@ func dayHash(l *LedgerRow) uint64 {
 	return h ^ h>>29
 }
 
-// bucketSort returns keys sorted by less, which must order first by h:
+// bucketSort returns keys sorted by compare, which must order first by h:
 // the keys are counted into buckets by the top bits of h, placed in bucket
 // order, and each bucket is sorted on its own (insertion sort when small).
-func bucketSort(keys []hashedRow, less func(a, b hashedRow) int) []hashedRow {
+func bucketSort(keys []hashedRow, compare func(a, b hashedRow) int) []hashedRow {
 	n := len(keys)
 	b := min(max(bits.Len(uint(n/4)), 1), 16)
 	shift := 64 - b
@@ -460,11 +460,11 @@ func bucketSort(keys []hashedRow, less func(a, b hashedRow) int) []hashedRow {
 	for x := range 1 << b {
 		bucket := out[starts[x]:starts[x+1]]
 		if len(bucket) > 12 {
-			slices.SortFunc(bucket, less)
+			slices.SortFunc(bucket, compare)
 			continue
 		}
 		for i := 1; i < len(bucket); i++ {
-			for j := i; j > 0 && less(bucket[j], bucket[j-1]) < 0; j-- {
+			for j := i; j > 0 && compare(bucket[j], bucket[j-1]) < 0; j-- {
 				bucket[j], bucket[j-1] = bucket[j-1], bucket[j]
 			}
 		}
