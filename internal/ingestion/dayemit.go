@@ -213,7 +213,13 @@ func (em *dayEmitter) emit(aggs []*aggregator, day valdrix.Date) error {
 	if err != nil {
 		return parseErr(em.name, 0, 0, "", err)
 	}
-	return emitRows(em.roll, buf, em.out)
+	if err := emitRows(em.roll, buf, em.out); err != nil {
+		return err
+	}
+	for _, a := range aggs {
+		a.release(day)
+	}
+	return nil
 }
 
 // rowGroupDone records that row group rg of the file being read is read.

@@ -1,6 +1,7 @@
 package ingestion
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -98,9 +99,15 @@ type aggregator struct {
 	days    map[valdrix.Date]*dayIndex
 	lastDay valdrix.Date
 	last    *dayIndex
+	size    int // slots of the newest day's index: the next day's start
 	blocks  [][]aggEntry
-	n       int
-	guess   int // the entry add tries first: the one after the last added to
+	// gone counts, per block, the entries of released days; a block whose
+	// entries are all gone is set to nil and its memory kept in free for
+	// the next block, so that a read's finished days do not hold memory.
+	gone  []int32
+	free  [][]aggEntry
+	n     int
+	guess int // the entry add tries first: the one after the last added to
 }
 
 // dayIndex indexes the entries of one charge day.
@@ -120,12 +127,43 @@ func (a *aggregator) entry(i int) *aggEntry { return &a.blocks[i/aggBlock][i%agg
 
 func (a *aggregator) push(k *rawKey) int {
 	if a.n%aggBlock == 0 {
-		a.blocks = append(a.blocks, make([]aggEntry, aggBlock))
+		var b []aggEntry
+		if n := len(a.free); n > 0 {
+			b, a.free[n-1] = a.free[n-1], nil
+			a.free = a.free[:n-1]
+		} else {
+			b = make([]aggEntry, aggBlock)
+		}
+		a.blocks = append(a.blocks, b)
+		a.gone = append(a.gone, 0)
 	}
 	i := a.n
 	a.n++
-	a.entry(i).key = *k
+	e := a.entry(i)
+	e.key, e.sums = *k, rawSums{} // a reused block holds old sums
 	return i
+}
+
+// release drops the entries of a day that has been emitted: no line of it
+// is added any more. Blocks left without entries are reused by push.
+func (a *aggregator) release(day valdrix.Date) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ix := a.days[day]
+	if ix == nil {
+		return
+	}
+	delete(a.days, day)
+	if a.last == ix {
+		a.last = nil
+	}
+	for _, i := range ix.order {
+		b := int(i) / aggBlock
+		if a.gone[b]++; a.gone[b] == aggBlock {
+			a.free = append(a.free, a.blocks[b])
+			a.blocks[b] = nil
+		}
+	}
 }
 
 // aggEntry keeps a group's key and sums together: one line's update then
@@ -149,12 +187,8 @@ func (a *aggregator) index(day valdrix.Date) *dayIndex {
 		// Days of one export hold similar numbers of groups: a new day's
 		// index starts at the size the previous one reached, instead of
 		// doubling its way there (each doubling rehashes every entry).
-		size := 1 << 8
-		if a.last != nil {
-			size = max(size, len(a.last.slots))
-		}
 		ix = &dayIndex{}
-		a.resize(ix, size)
+		a.resize(ix, max(1<<8, a.size))
 		a.days[day] = ix
 	}
 	a.lastDay, a.last = day, ix
@@ -162,6 +196,7 @@ func (a *aggregator) index(day valdrix.Date) *dayIndex {
 }
 
 func (a *aggregator) resize(ix *dayIndex, n int) {
+	a.size = n
 	ix.slots = make([]int32, n)
 	for i := range ix.slots {
 		ix.slots[i] = -1
@@ -206,7 +241,7 @@ func (a *aggregator) add(k *rawKey, vals *[maxMetrics]valdrix.Decimal, present u
 	// same resources every hour), so runs of groups meet their entries in
 	// the order they were created — adjacent memory, and no index probe.
 	var i int32
-	if g := a.guess; g < a.n && a.sameKey(a.entry(g), k) {
+	if g := a.guess; g < a.n && a.blocks[g/aggBlock] != nil && a.sameKey(a.entry(g), k) {
 		i = int32(g)
 	} else {
 		i = a.find(k)
@@ -252,13 +287,15 @@ func (a *aggregator) sameKey(e *aggEntry, k *rawKey) bool {
 	return e.key.period == k.period && e.key.day == k.day && slices.Equal(e.key.dims[:a.nd], k.dims[:a.nd])
 }
 
-// merge adds b's groups into a; it reports the metric slot that
-// overflowed, or -1.
+// merge adds b's groups of the days it holds (not the released ones) into
+// a, day by day; it reports the metric slot that overflowed, or -1.
 func (a *aggregator) merge(b *aggregator, n int) int {
-	for i := 0; i < b.n; i++ {
-		e := b.entry(i)
-		if m := a.add(&e.key, &e.sums.sums, e.sums.present, e.sums.lines, n); m >= 0 {
-			return m
+	for _, day := range slices.Sorted(maps.Keys(b.days)) {
+		for _, i := range b.days[day].order {
+			e := b.entry(int(i))
+			if m := a.add(&e.key, &e.sums.sums, e.sums.present, e.sums.lines, n); m >= 0 {
+				return m
+			}
 		}
 	}
 	return -1
