@@ -406,6 +406,39 @@ func TestReadCUR2TagMaps(t *testing.T) {
 	require.JSONEq(t, `{"user_team":"core"}`, got["i-00012"], "the last of a repeated key")
 }
 
+// TestReadCUR2TagMapsWiden reads a row group whose tag maps need wider
+// packing than the one before (more values): a map packed in the second
+// must not be mistaken for one of the first that packed, narrower, to the
+// same integer — {user_k1: v1} packs like {user_k4: v1} did.
+func TestReadCUR2TagMapsWiden(t *testing.T) {
+	t.Parallel()
+	var lines []ingestion.CUR2Line
+	for i := range 200 {
+		l := cur2Line(i%24, fmt.Sprintf("i-%05d", i), 0.01)
+		vals := 3 // the first row group: four keys, three values
+		if i >= 100 {
+			vals = 15
+		}
+		l.ResourceTags = []ingestion.MapEntry{{Key: fmt.Sprintf("user_k%d", i%4+1), Value: fmt.Sprintf("v%d", i%vals+1)}}
+		lines = append(lines, l)
+	}
+	read := func(name string, data []byte) map[string]string {
+		res, err := ingestion.ReadPeriod(context.Background(), []ingestion.File{ingestion.MemoryFile(name, data)}, ingestion.FormatCUR2,
+			ingestion.ReadOptions{Workers: 1})
+		require.NoError(t, err)
+		tags := map[string]string{}
+		for _, r := range res.Rows {
+			tags[r.ResourceID] = r.Tags
+		}
+		require.Len(t, tags, len(lines))
+		return tags
+	}
+	want := read("cur.csv", writeCUR2CSV(t, lines))
+	got := read("cur.parquet", writeCUR2Parquet(t, lines, 100))
+	require.Empty(t, cmp.Diff(want, got))
+	require.JSONEq(t, `{"user_k1":"v1"}`, got["i-00120"])
+}
+
 func TestGenerateCUR2Deterministic(t *testing.T) {
 	t.Parallel()
 	gen := func(seed uint64) []byte {

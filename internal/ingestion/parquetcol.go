@@ -89,16 +89,11 @@ func decimalFromBig(b *big.Int, scale int32) (valdrix.Decimal, bool) {
 	return valdrix.Decimal(b.Int64()), true
 }
 
-func growInt32(s []int32, n int) []int32 {
+// grow returns s resized to n elements, reallocated (without copying)
+// when it is too small: a scratch buffer whose old contents do not matter.
+func grow[T any](s []T, n int) []T {
 	if cap(s) < n {
-		return make([]int32, n)
-	}
-	return s[:n]
-}
-
-func growU32(s []uint32, n int) []uint32 {
-	if cap(s) < n {
-		return make([]uint32, n)
+		return make([]T, n)
 	}
 	return s[:n]
 }

@@ -290,7 +290,7 @@ func (c *pqCursor) readFlat(n int) error {
 		if w.codes == nil {
 			// Only now is a buffer of the window's own needed (most
 			// numeric columns never need one: a page holds the window).
-			w.own = growInt32(w.own, n)
+			w.own = grow(w.own, n)
 			w.codes = w.own
 		}
 		out := w.codes[done : done+k]

@@ -47,7 +47,7 @@ type denseSlot struct {
 
 // scratch returns a reusable uint32 buffer of n elements.
 func (g *grouper) scratch(n int) []uint32 {
-	g.scr = growU32(g.scr, n)
+	g.scr = grow(g.scr, n)
 	return g.scr
 }
 
@@ -168,12 +168,12 @@ func fold2(acc []uint64, a, b *foldCol) bool {
 func (g *grouper) renumber(final bool) {
 	n := len(g.acc)
 	if final {
-		g.gids = growU32(g.gids, n)
+		g.gids = grow(g.gids, n)
 		g.reps = g.reps[:0]
 	}
 	next := uint32(0)
 	if g.card <= uint64(4*n+64) {
-		g.first = growInt32(g.first, int(g.card))
+		g.first = grow(g.first, int(g.card))
 		for i := range g.first {
 			g.first[i] = -1
 		}
@@ -375,7 +375,7 @@ func (w *pqWorker) aggregate(base, n int) error {
 	}
 	// Gather the groups' keys a column at a time: the first rows of the
 	// groups increase, so each column is read front to back.
-	g.keys = growU32(g.keys, groups*nd)
+	g.keys = grow(g.keys, groups*nd)
 	for d := range nd {
 		keys := g.keys
 		if cd := &w.coded[d]; cd.on {

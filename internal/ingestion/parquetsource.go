@@ -436,6 +436,7 @@ type pqWorker struct {
 	lazy    map[int]*lazyTrans
 	tries   []*pqTrie        // per dimension (maps and composites)
 	maps    map[int]*grouper // per map dimension: its window's maps numbered (packedMaps)
+	packs   map[int]*mapPacking
 	grp     grouper
 	numWin  int
 	pairs   []tagPair // trieSlot's scratch
@@ -446,7 +447,7 @@ type pqWorker struct {
 func newPQWorker(name string, st *tableState, p *pqPlan, agg *aggregator, window int) *pqWorker {
 	return &pqWorker{name: name, st: st, p: p, agg: agg, window: window,
 		cursors: map[int]*pqCursor{}, ids: make([][]uint32, len(p.dims)), coded: make([]codedDim, len(p.dims)), lazy: map[int]*lazyTrans{},
-		trans: map[transKey]*pqTrans{}, nums: map[int]*numCol{}, maps: map[int]*grouper{}, decs: map[int]*decTrans{}, entries: map[transKey]*entryIDs{}, tries: make([]*pqTrie, len(p.dims))}
+		trans: map[transKey]*pqTrans{}, nums: map[int]*numCol{}, maps: map[int]*grouper{}, packs: map[int]*mapPacking{}, decs: map[int]*decTrans{}, entries: map[transKey]*entryIDs{}, tries: make([]*pqTrie, len(p.dims))}
 }
 
 func (w *pqWorker) close() {
@@ -610,7 +611,7 @@ func (w *pqWorker) translation(key transKey, dv *dictView, fn func(i int) (uint3
 		return t
 	}
 	n := dv.len()
-	t.gen, t.ids, t.bad = dv.gen, growU32(t.ids, n), nil
+	t.gen, t.ids, t.bad = dv.gen, grow(t.ids, n), nil
 	set := func(i int, id uint32, err error) {
 		if err != nil {
 			if t.bad == nil {
@@ -782,7 +783,7 @@ func (w *pqWorker) dimension(d, base, n int) error {
 // idsOf returns the buffer of dimension d's slot ids for a window of n
 // rows. It is made only for dimensions not grouped by their codes.
 func (w *pqWorker) idsOf(d, n int) []uint32 {
-	w.ids[d] = growU32(w.ids[d], n)
+	w.ids[d] = grow(w.ids[d], n)
 	return w.ids[d]
 }
 
@@ -875,46 +876,73 @@ func (w *pqWorker) mapSlot(d int, tr *pqTrie, rows []int32, kids, vids []uint32,
 // packedMaps groups the window's rows by their maps when every row's
 // entries fit in one 64-bit integer (each entry's key and value ids packed
 // side by side, plus one so that no entry packs to zero): equal integers
-// are equal maps. Only the first row of each distinct map is then walked
-// down the trie, and the dimension is grouped by the maps' dense numbers
-// (codedDim) — most rows repeat a map already seen in the window. It
-// reports false, having done nothing, when the maps are too large to pack.
+// are equal maps. Only the first row of each distinct map is then looked up
+// (in the worker's cache of packed maps, else walked down the trie), and
+// the dimension is grouped by the maps' dense numbers (codedDim) — most rows
+// repeat a map already seen in the window. It reports false, having done
+// nothing, when the maps are too large to pack.
 func (w *pqWorker) packedMaps(d, base, n int, rows []int32, kids, vids []uint32, tr *pqTrie) (bool, error) {
+	ne := int(rows[n])
 	var maxK, maxV uint32
-	for e := range rows[n] {
+	for e := range ne {
 		maxK, maxV = max(maxK, kids[e]), max(maxV, vids[e])
 	}
-	var most int32
-	for r := range n {
-		most = max(most, rows[r+1]-rows[r])
+	// The widths only grow from window to window, so that a map packs to
+	// the same integer in every window and the cache stays valid.
+	mp := cached(w.packs, d)
+	vb := max(mp.vb, uint(bits.Len32(maxV)))
+	eb := max(mp.eb, uint(bits.Len64(uint64(maxK)<<vb|uint64(maxV)+1)))
+	if vb != mp.vb || eb != mp.eb || mp.slots == nil {
+		mp.vb, mp.eb, mp.slots = vb, eb, map[uint64]uint32{}
 	}
-	vb := uint(bits.Len32(maxV))
-	eb := uint(bits.Len64(uint64(maxK)<<vb | uint64(maxV) + 1))
-	if uint(most)*eb > 64 {
-		return false, nil
+	// run[e] holds entries up to e packed, the last ones in the low bits;
+	// a row's map is the low bits of run at its end, one entry's width for
+	// each of its entries. Neither loop branches on a row's length.
+	mp.run = grow(mp.run, ne+1)
+	run := mp.run
+	run[0] = 0
+	h := uint64(0)
+	for e := range ne {
+		h = h<<eb | (uint64(kids[e])<<vb | uint64(vids[e])) + 1
+		run[e+1] = h
 	}
 	g := cached(w.maps, d)
-	g.start(n)
+	g.acc = grow(g.acc, n)
+	var most uint
 	for r := range n {
-		var p uint64
-		for e := rows[r]; e < rows[r+1]; e++ {
-			p = p<<eb | (uint64(kids[e])<<vb | uint64(vids[e])) + 1
-		}
-		g.acc[r] = p
+		k := uint(rows[r+1] - rows[r])
+		most = max(most, k)
+		g.acc[r] = run[rows[r+1]] & (^uint64(0) >> (64 - k*eb)) // 0 for no entries
+	}
+	if most*eb > 64 {
+		return false, nil
 	}
 	g.card = math.MaxUint64 // numbered with the hash table
 	g.renumber(true)
-	g.keys = growU32(g.keys, len(g.reps))
+	g.keys = grow(g.keys, len(g.reps))
 	for x, r := range g.reps {
-		id, err := w.mapSlot(d, tr, rows, kids, vids, int(r))
-		if err != nil {
-			return true, w.errAt(base+int(r), w.st.spec.dims[d].label, err)
+		p := g.acc[r]
+		id, ok := mp.slots[p]
+		if !ok {
+			var err error
+			if id, err = w.mapSlot(d, tr, rows, kids, vids, int(r)); err != nil {
+				return true, w.errAt(base+int(r), w.st.spec.dims[d].label, err)
+			}
+			mp.slots[p] = id
 		}
 		g.keys[x] = id
 	}
 	gids := g.gids[:n]
 	w.coded[d] = codedDim{on: true, codes: unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(gids))), n), trans: g.keys}
 	return true, nil
+}
+
+// mapPacking is how a map dimension's entries are packed into integers,
+// and the slot ids of the maps packed so far.
+type mapPacking struct {
+	vb, eb uint              // bits of a value id; of an entry
+	slots  map[uint64]uint32 // packed map → slot id
+	run    []uint64          // packedMaps' scratch
 }
 
 // lazyItem returns the slot id of dictionary entry c of a map's values,
@@ -955,7 +983,7 @@ type entryIDs struct {
 
 func (w *pqWorker) entryIDs(win *leafWin, key transKey, fn func(dv *dictView, i int) uint32) *entryIDs {
 	out := cached(w.entries, key)
-	out.ids = growU32(out.ids, len(win.codes))
+	out.ids = grow(out.ids, len(win.codes))
 	start := 0
 	for _, s := range win.segs {
 		dv := s.dv
