@@ -30,6 +30,7 @@ type grouper struct {
 	byID   []uint64 // the key of each id, while renumbering with the table
 	shift  uint
 	scr    []uint32
+	of     []int32  // uniform's scratch: per group, a column's value
 	keys   []uint32 // per group: its dimension ids
 	// per-group sums of the window
 	sums    []valdrix.Decimal
@@ -66,7 +67,7 @@ type foldCol struct {
 }
 
 // fold queues one key column (dimension ids, or dictionary codes with -1
-// for null); foldAll folds the queued columns. Columns holding one value are
+// for null); group folds the queued columns. Columns holding one value are
 // dropped: they do not split any group. uint32 ids are read as int32, which
 // maps distinct values to distinct values.
 func fold[T ~int32 | ~uint32](g *grouper, col []T) {
@@ -92,13 +93,23 @@ func foldRange(g *grouper, v []int32, lo, hi int32) {
 	g.cols = append(g.cols, foldCol{vals: v, lo: int64(lo), width: uint64(int64(hi)-int64(lo)) + 1})
 }
 
-// foldAll folds the queued columns into acc, up to four per pass over it
-// (acc = ((acc·w1 + v1)·w2 + v2)…), renumbering acc densely first whenever
-// the next column would not fit in 64 bits. It reports false when a value
-// lies outside its column's stated range (a corrupt page's dictionary index
-// past the dictionary's end), which would make the grouping inexact.
-func (g *grouper) foldAll() bool {
+// group folds the queued columns into acc, up to four per pass over it
+// (acc = ((acc·w1 + v1)·w2 + v2)…), and numbers the rows' groups (gids,
+// reps). It reports false when a value lies outside its column's stated
+// range (a corrupt page's dictionary index past the dictionary's end),
+// which would make the grouping inexact.
+//
+// When the next column would not fit in 64 bits, the groups so far are
+// numbered first. A column that then holds one value within every group
+// cannot split any and is dropped without folding — in billing data most
+// columns are attributes of the account, resource or usage type folded
+// before them — and only the others are folded on, from the groups' ids.
+func (g *grouper) group() bool {
 	cols := g.cols
+	defer func() {
+		clear(g.cols)
+		g.cols = g.cols[:0]
+	}()
 	ok := true
 	for len(cols) > 0 {
 		k, w := 0, uint64(1)
@@ -110,10 +121,28 @@ func (g *grouper) foldAll() bool {
 			w *= c
 			k++
 		}
+		if !ok {
+			return false // acc may lie past card: not numbered
+		}
 		if k == 0 {
-			// After renumbering card is at most the window's row count, so
+			// After numbering, card is at most the window's row count, so
 			// any column (width ≤ 2³²) fits.
-			g.renumber(false)
+			g.renumber(true)
+			split := cols[:0]
+			for i := range cols {
+				uniform, inRange := g.uniform(&cols[i])
+				ok = ok && inRange
+				if !uniform {
+					split = append(split, cols[i])
+				}
+			}
+			if cols = split; len(cols) == 0 {
+				return ok
+			}
+			for i, x := range g.gids[:len(g.acc)] {
+				g.acc[i] = uint64(x)
+			}
+			g.card = uint64(len(g.reps))
 			continue
 		}
 		acc := g.acc
@@ -132,9 +161,32 @@ func (g *grouper) foldAll() bool {
 		g.card *= w
 		cols = cols[k:]
 	}
-	clear(g.cols)
-	g.cols = g.cols[:0]
-	return ok
+	if !ok {
+		return false
+	}
+	g.renumber(true)
+	return true
+}
+
+// uniform reports whether column c holds one value within each group of
+// the rows (gids), and whether the groups' values lie in its range (the
+// other rows' equal them when it is uniform).
+func (g *grouper) uniform(c *foldCol) (uniform, inRange bool) {
+	vals := c.vals[:len(g.gids)]
+	g.of = grow(g.of, len(g.reps))
+	of := g.of
+	for x, r := range g.reps {
+		v := vals[r]
+		if uint64(int64(v)-c.lo) >= c.width {
+			return false, false
+		}
+		of[x] = v
+	}
+	var diff int32
+	for i, x := range g.gids {
+		diff |= vals[i] ^ of[x]
+	}
+	return diff == 0, true
 }
 
 // fold1 and fold2 fold one or two columns into acc and report whether every
@@ -318,10 +370,9 @@ func (w *pqWorker) aggregate(base, n int) error {
 			fold(g, w.ids[d][:n])
 		}
 	}
-	if !g.foldAll() {
+	if !g.group() {
 		return w.errAt(base, "", errorf("corrupt Parquet data: a dictionary index is past the dictionary's end"))
 	}
-	g.renumber(true)
 	groups := len(g.reps)
 	nm := len(spec.metrics)
 	g.sums = slices.Grow(g.sums[:0], groups*nm)[:groups*nm]

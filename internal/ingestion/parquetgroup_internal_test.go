@@ -41,6 +41,23 @@ func TestGrouperMatchesAMap(t *testing.T) {
 			}
 			return v
 		}()}},
+		// Two wide columns fill 64 bits; of the columns after them, one is
+		// an attribute of the first (one value per group: not folded) and
+		// one is too except on row 123, which must get a group of its own.
+		{name: "attributes after an overflow", rows: 400, explicit: func() [][]uint32 {
+			cols := make([][]uint32, 4)
+			for c := range cols {
+				cols[c] = make([]uint32, 400)
+			}
+			for i := range 400 {
+				cols[0][i] = uint32(i%50*40_000_003) % (1 << 31)
+				cols[1][i] = uint32(i%3*50_000_017) % (1 << 31)
+				cols[2][i] = uint32(i%50) * 3
+				cols[3][i] = uint32(i%50*60_000_011) % (1 << 31)
+			}
+			cols[3][123]++
+			return cols
+		}()},
 		{name: "one narrow column", rows: 1000, cols: []gcol{{true, 0, 5}}},
 		{name: "constant columns only", rows: 100, cols: []gcol{{true, 7, 1}, {false, 3, 1}}},
 		{name: "codes with nulls", rows: 5000, cols: []gcol{{true, -1, 4}, {true, -1, 30}, {true, 0, 2}, {true, -1, 3}, {true, 0, 9}}},
@@ -109,8 +126,7 @@ func groupOnce(t *testing.T, g *grouper, rng *rand.Rand, n int, explicit [][]uin
 			fold(g, v)
 		}
 	}
-	require.True(t, g.foldAll())
-	g.renumber(true)
+	require.True(t, g.group())
 	ids := map[string]uint32{}
 	var reps []int32
 	for i := range n {
@@ -135,7 +151,8 @@ func TestFoldRangeRefusesValuesOutsideTheRange(t *testing.T) {
 		name   string
 		vals   []int32
 		lo, hi int32
-		others int // further well-formed columns folded in the same pass
+		others int  // further well-formed columns folded in the same pass
+		wide   bool // two wide columns first: the column is checked after numbering
 		ok     bool
 	}{
 		{name: "inside", vals: []int32{0, 3, 1, -1}, lo: -1, hi: 3, ok: true},
@@ -143,17 +160,24 @@ func TestFoldRangeRefusesValuesOutsideTheRange(t *testing.T) {
 		{name: "past the end", vals: []int32{0, 4, 1, 2}, lo: 0, hi: 3},
 		{name: "past the end, with others", vals: []int32{0, 4, 1, 2}, lo: 0, hi: 3, others: 1},
 		{name: "an unexpected null", vals: []int32{0, -1, 1, 2}, lo: 0, hi: 3, others: 2},
+		{name: "inside, after numbering", vals: []int32{0, 3, 1, -1}, lo: -1, hi: 3, wide: true, ok: true},
+		{name: "past the end, after numbering", vals: []int32{0, 4, 1, 2}, lo: 0, hi: 3, wide: true},
+		{name: "an unexpected null, after numbering", vals: []int32{0, -1, 1, 2}, lo: 0, hi: 3, wide: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var g grouper
 			g.start(len(tc.vals))
+			if tc.wide {
+				fold(&g, []int32{0, math.MaxInt32, 5, 7})
+				fold(&g, []int32{math.MinInt32, 0, 1, 2})
+			}
 			for range tc.others {
 				fold(&g, []int32{1, 0, 1, 0})
 			}
 			foldRange(&g, tc.vals, tc.lo, tc.hi)
-			require.Equal(t, tc.ok, g.foldAll())
+			require.Equal(t, tc.ok, g.group())
 		})
 	}
 }
