@@ -1,8 +1,10 @@
 package ingestion
 
 import (
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 	"slices"
 	"strconv"
 	"time"
@@ -123,12 +125,13 @@ func (v *dictView) str(i int) string {
 // entry per map entry and rows[r]..rows[r+1] are row r's entries. segs split
 // codes by dictionary.
 type leafWin struct {
-	codes []int32 // read only: may be a view of the page's indices
-	rows  []int32
-	segs  []leafSeg
-	null  bool    // the whole window is null (the chunk holds no values)
-	nulls bool    // flat leaves: some codes are -1
-	own   []int32 // the window's own buffer for codes
+	codes  []int32 // read only: may be a view of the page's indices
+	rows   []int32
+	segs   []leafSeg
+	null   bool    // the whole window is null (the chunk holds no values)
+	nulls  bool    // flat leaves: some codes are -1
+	own    []int32 // the window's own buffer for codes
+	levels int     // map leaves: the levels the window spans
 }
 
 type leafSeg struct {
@@ -333,7 +336,7 @@ func (c *pqCursor) readFlat(n int) error {
 func (c *pqCursor) readMap(n int) error {
 	c.release()
 	w := &c.win
-	w.segs, w.null = w.segs[:0], false
+	w.segs, w.null, w.levels = w.segs[:0], false, 0
 	// The previous window's sizes are a good guess for this one's: growing
 	// by appending would copy the buffers several times over.
 	codes := slices.Grow(w.codes[:0], len(w.codes))
@@ -371,6 +374,7 @@ func (c *pqCursor) readMap(n int) error {
 			return err
 		}
 		c.lev += k
+		w.levels += k
 		c.seg(len(w.codes))
 		if sc.row == n {
 			break
@@ -383,6 +387,81 @@ func (c *pqCursor) readMap(n int) error {
 		return errColumnEnded
 	}
 	return nil
+}
+
+// readValues reads the next levels levels of a map's value leaf into c.win
+// (codes only), the levels its key leaf's window spans. A map's key and
+// value leaves have the same repetition levels, and the same definition
+// levels but where a value is null, so the rows are the key leaf's and the
+// value leaf's need not be scanned: a run of levels without null values
+// has the next run of the page's dictionary indices as its codes.
+func (c *pqCursor) readValues(levels int) error {
+	c.release()
+	w := &c.win
+	w.segs, w.null, w.levels = w.segs[:0], false, levels
+	codes := slices.Grow(w.codes[:0], len(w.codes))
+	entryDef, maxDef := c.leaf.entryDef, c.leaf.maxDef
+	for left := levels; left > 0; {
+		if c.page == nil || c.lev >= c.nlev {
+			if err := c.next(); err != nil {
+				w.codes = codes
+				return err
+			}
+			if c.defs == nil {
+				w.codes = codes
+				return errorf("corrupt map column: a page without levels")
+			}
+			continue
+		}
+		k := min(left, c.nlev-c.lev)
+		defs := c.defs[c.lev : c.lev+k]
+		if ents, vals := countLevels(defs, entryDef, maxDef); ents == vals && c.isDict {
+			codes = append(codes, c.idx[c.val:c.val+vals]...)
+			c.val += vals
+		} else {
+			for _, d := range defs {
+				switch {
+				case d < entryDef:
+				case d != maxDef:
+					codes = append(codes, -1)
+				case c.isDict:
+					codes = append(codes, c.idx[c.val])
+					c.val++
+				default:
+					codes = append(codes, int32(c.val))
+					c.val++
+				}
+			}
+		}
+		c.lev += k
+		left -= k
+		w.codes = codes
+		c.seg(len(codes))
+	}
+	w.codes = codes
+	return nil
+}
+
+// countLevels counts the definition levels at or above entryDef (map
+// entries) and those equal to maxDef (entries with a value), eight at a
+// time.
+func countLevels(defs []byte, entryDef, maxDef byte) (ents, vals int) {
+	entry, full := lowBits*uint64(entryDef), lowBits*uint64(maxDef)
+	j := 0
+	for ; j+8 <= len(defs); j += 8 {
+		d := binary.LittleEndian.Uint64(defs[j:])
+		ents += bits.OnesCount64(((d | highBits) - entry) & highBits)
+		vals += bits.OnesCount64(zeroBytes(d ^ full))
+	}
+	for _, d := range defs[j:] {
+		if d >= entryDef {
+			ents++
+		}
+		if d == maxDef {
+			vals++
+		}
+	}
+	return ents, vals
 }
 
 func (v *dictView) rawFloat(i int) float64 {

@@ -44,6 +44,10 @@ type pqPlan struct {
 	metrics  [][]*pqField // per metric: candidate fields
 	products [][][2]*pqField
 	leaves   []int // leaves to read
+	// keyOf maps the value leaf of each map read to its key leaf, which
+	// comes first in leaves: the value leaf is read along the key leaf's
+	// levels (pqCursor.readValues).
+	keyOf map[int]int
 }
 
 // planParquet resolves spec against the file's schema.
@@ -135,6 +139,12 @@ func (s *tableSpec) planParquet(name string, sc *pqSchema) (*pqPlan, error) {
 		}
 		if f.isMap {
 			p.leaves = append(p.leaves, f.key, f.value)
+			if f.key < f.value {
+				if p.keyOf == nil {
+					p.keyOf = map[int]int{}
+				}
+				p.keyOf[f.value] = f.key
+			}
 		} else if f.leaf >= 0 {
 			p.leaves = append(p.leaves, f.leaf)
 		}
@@ -511,7 +521,9 @@ func (w *pqWorker) windowAt(base, n int) error {
 	for _, l := range w.p.leaves {
 		c := w.cursors[l]
 		var err error
-		if c.leaf.maxRep > 0 {
+		if k, ok := w.p.keyOf[l]; ok {
+			err = c.readValues(w.cursors[k].win.levels)
+		} else if c.leaf.maxRep > 0 {
 			err = c.readMap(n)
 		} else {
 			err = c.readFlat(n)
