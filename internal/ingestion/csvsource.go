@@ -204,15 +204,16 @@ func (st *tableState) stringID(d int, v string) (uint32, error) {
 		}
 		return 0, nil
 	}
-	id, isNew := st.slots[d].lookup(v)
-	if isNew && st.spec.dims[d].check != nil {
-		if err := st.spec.dims[d].check(v); err != nil {
-			delete(st.slots[d].ids, v)
-			st.slots[d].strs = st.slots[d].strs[:id]
+	in := st.slots[d]
+	if id, ok := in.get(v); ok {
+		return id, nil
+	}
+	if check := st.spec.dims[d].check; check != nil {
+		if err := check(v); err != nil {
 			return 0, err
 		}
 	}
-	return id, nil
+	return in.add(v), nil
 }
 
 // objectID maps raw JSON text of an object or map-value slot to its id.

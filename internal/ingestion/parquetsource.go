@@ -690,26 +690,29 @@ func (w *pqWorker) translation(key transKey, dv *dictView, fn func(i int) (uint3
 // lock.
 func (w *pqWorker) peek(key transKey, s string) (uint32, bool) {
 	st := w.st
-	var ids map[string]uint32
+	var in *interner
 	switch key.kind {
 	case transSlot:
 		if s == "" {
 			return 0, false // checked by stringID
 		}
-		ids = st.slots[key.slot].ids
+		in = st.slots[key.slot]
 	case transObject:
-		ids = st.objects[key.slot]
+		id, ok := st.objects[key.slot][s]
+		return id, ok
 	case transMapKey:
-		if st.mapKeys != nil && st.mapKeys[key.slot] != nil {
-			ids = st.mapKeys[key.slot].ids
+		if st.mapKeys != nil {
+			in = st.mapKeys[key.slot]
 		}
 	case transMapVal:
-		if st.mapVals != nil && st.mapVals[key.slot] != nil {
-			ids = st.mapVals[key.slot].ids
+		if st.mapVals != nil {
+			in = st.mapVals[key.slot]
 		}
 	}
-	id, ok := ids[s]
-	return id, ok
+	if in == nil {
+		return 0, false
+	}
+	return in.get(s)
 }
 
 // dimension fills w.ids[d] for the window.
@@ -1097,7 +1100,7 @@ func (w *pqWorker) trieSlot(d int, tr *pqTrie, node uint32) (uint32, error) {
 	w.text = buf
 	// The other worker may have met this tag set already: look it up
 	// before the text is copied.
-	if id, found := w.st.slots[d].ids[string(buf)]; found {
+	if id, found := w.st.slots[d].get(string(buf)); found {
 		tr.slot[node] = id
 		return id, nil
 	}

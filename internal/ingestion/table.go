@@ -1,10 +1,13 @@
 package ingestion
 
 import (
+	"hash/maphash"
 	"maps"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/valdrix/valdrix/internal/valdrix"
 )
@@ -302,24 +305,109 @@ func (a *aggregator) merge(b *aggregator, n int) int {
 }
 
 // interner maps the distinct values of one slot to ids; id 0 is "".
+//
+// Its index is an open-addressing table of 64-bit words, each the top 32
+// bits of a string's hash and its id plus one (0: empty), placed by the top
+// bits of the hash: doubling the table re-places the words without hashing
+// any string again, where a map of strings would rehash every key as it
+// grows (a slot of resource ids grows to hundreds of thousands). New
+// strings are copied into shared chunks rather than allocated one by one.
 type interner struct {
-	ids  map[string]uint32
-	strs []string
+	strs  []string
+	index []uint64
+	shift uint // 64 - log2(len(index))
+	seed  maphash.Seed
+	chunk []byte // the chunk new strings are copied into
 }
 
-func newInterner() *interner { return &interner{ids: map[string]uint32{"": 0}, strs: []string{""}} }
+func newInterner() *interner {
+	in := &interner{strs: []string{""}, seed: maphash.MakeSeed()}
+	in.resize(64)
+	in.place(in.hash(""), 0)
+	return in
+}
 
-// lookup returns s's id and whether it is new. New strings are cloned, since
-// callers pass views into reused buffers.
+func (in *interner) hash(s string) uint64 { return maphash.String(in.seed, s) }
+
+// get returns s's id.
+func (in *interner) get(s string) (uint32, bool) {
+	h := in.hash(s)
+	tag, mask := h>>32, uint64(len(in.index)-1)
+	for j := h >> in.shift; ; j = (j + 1) & mask {
+		e := in.index[j]
+		if e == 0 {
+			return 0, false
+		}
+		if e>>32 == tag {
+			if id := uint32(e) - 1; in.strs[id] == s {
+				return id, true
+			}
+		}
+	}
+}
+
+// add interns s, which is not interned yet, and returns its id.
+func (in *interner) add(s string) uint32 {
+	id := uint32(len(in.strs))
+	in.strs = append(in.strs, in.copy(s))
+	if 2*len(in.strs) > len(in.index) {
+		in.resize(2 * len(in.index))
+	}
+	in.place(in.hash(s), id)
+	return id
+}
+
+// lookup returns s's id, interning it, and whether it is new. New strings
+// are copied, since callers pass views into reused buffers.
 func (in *interner) lookup(s string) (uint32, bool) {
-	if id, ok := in.ids[s]; ok {
+	if id, ok := in.get(s); ok {
 		return id, false
 	}
-	s = strings.Clone(s)
-	id := uint32(len(in.strs))
-	in.strs = append(in.strs, s)
-	in.ids[s] = id
-	return id, true
+	return in.add(s), true
+}
+
+// place records id under hash h.
+func (in *interner) place(h uint64, id uint32) {
+	mask := uint64(len(in.index) - 1)
+	j := h >> in.shift
+	for in.index[j] != 0 {
+		j = (j + 1) & mask
+	}
+	in.index[j] = h>>32<<32 | uint64(id+1)
+}
+
+// resize makes the index n words (a power of two) and re-places every
+// word by its stored top bits of the hash.
+func (in *interner) resize(n int) {
+	old := in.index
+	in.index = make([]uint64, n)
+	in.shift = uint(64 - bits.Len(uint(n-1)))
+	mask := uint64(n - 1)
+	for _, e := range old {
+		if e == 0 {
+			continue
+		}
+		j := e >> in.shift // the hash's top bits are the word's
+		for in.index[j] != 0 {
+			j = (j + 1) & mask
+		}
+		in.index[j] = e
+	}
+}
+
+// copy returns a copy of s in the current chunk, starting a new one when it
+// is full; chunks are never written again where strings point into them.
+func (in *interner) copy(s string) string {
+	const size = 64 << 10
+	if len(s) == 0 || len(s) > size/8 {
+		return strings.Clone(s)
+	}
+	if len(in.chunk)+len(s) > cap(in.chunk) {
+		in.chunk = make([]byte, 0, size)
+	}
+	start := len(in.chunk)
+	in.chunk = append(in.chunk, s...)
+	return unsafe.String(&in.chunk[start], len(s))
 }
 
 // group is one rolled-up key as the finalize functions see it.

@@ -1,7 +1,10 @@
 package ingestion
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 
@@ -63,4 +66,45 @@ func TestAggregatorReusesReleasedBlocks(t *testing.T) {
 	m := newAggregator(2)
 	require.Equal(t, -1, m.merge(a, 1))
 	require.Len(t, m.days, 2, "days B and C")
+}
+
+// The interner numbers strings in order of first appearance (id 0 is ""),
+// finds every one again after its index has doubled many times, and keeps
+// its own copies: the caller's buffer may change afterwards.
+func TestInternerNumbersAndCopies(t *testing.T) {
+	t.Parallel()
+	in := newInterner()
+	id, isNew := in.lookup("")
+	require.Equal(t, uint32(0), id)
+	require.False(t, isNew)
+	buf := make([]byte, 0, 64)
+	long := strings.Repeat("x", 70_000) // larger than a chunk: a copy of its own
+	const n = 50_000
+	for i := range n {
+		buf = fmt.Appendf(buf[:0], "arn:aws:ec2:us-east-1:123456789012:instance/i-%08x", i)
+		if i == 777 {
+			buf = append(buf[:0], long...)
+		}
+		id, isNew := in.lookup(unsafe.String(&buf[0], len(buf)))
+		require.True(t, isNew)
+		require.Equal(t, uint32(i+1), id)
+		clear(buf) // the interned copy must not change
+	}
+	require.Len(t, in.strs, n+1)
+	for i := range n {
+		s := fmt.Sprintf("arn:aws:ec2:us-east-1:123456789012:instance/i-%08x", i)
+		if i == 777 {
+			s = long
+		}
+		require.Equal(t, s, in.strs[i+1])
+		id, ok := in.get(s)
+		require.True(t, ok, s)
+		require.Equal(t, uint32(i+1), id)
+		id, isNew := in.lookup(s)
+		require.False(t, isNew)
+		require.Equal(t, uint32(i+1), id)
+	}
+	_, ok := in.get("arn:aws:ec2:us-east-1:123456789012:instance/i-unknown")
+	require.False(t, ok)
+	require.LessOrEqual(t, 2*len(in.strs), len(in.index), "at most half full")
 }
