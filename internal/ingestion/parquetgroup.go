@@ -387,7 +387,7 @@ func (w *pqWorker) aggregate(base, n int) error {
 	}
 	var summed [maxMetrics]*valdrix.Decimal // per metric: its column's first value, once summed
 	for m := range nm {
-		vals, valid, err := w.metric(m, base, n)
+		vals, valid, all, err := w.metric(m, base, n)
 		if err != nil {
 			return err
 		}
@@ -408,6 +408,21 @@ func (w *pqWorker) aggregate(base, n int) error {
 				if g.present[x]&kbit != 0 {
 					g.present[x] |= bit
 				}
+			}
+			continue
+		}
+		if all {
+			// Every row has a value: every group has the metric.
+			for i, x := range gids {
+				s := &sums[int(x)*nm+m]
+				v, ok := s.Add(vals[i])
+				if !ok {
+					return w.errAt(base+i, spec.metrics[m].label, errorf("the daily sum is out of range (more than 9.2 billion)"))
+				}
+				*s = v
+			}
+			for x := range groups {
+				g.present[x] |= bit
 			}
 			continue
 		}
@@ -465,26 +480,31 @@ func (w *pqWorker) aggregate(base, n int) error {
 // metric resolves metric m for the window: the first candidate column with
 // a value on a row, else the first product of two columns with values.
 // vals is nil when no column of the metric has a value in the window.
-func (w *pqWorker) metric(m, base, n int) ([]valdrix.Decimal, []bool, error) {
+func (w *pqWorker) metric(m, base, n int) (vals []valdrix.Decimal, valid []bool, all bool, err error) {
 	var cols []*numCol
 	for _, f := range w.p.metrics[m] {
 		nc, err := w.num(f, base, n)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		if !nc.null {
 			cols = append(cols, nc)
 		}
 	}
+	if len(cols) > 0 && cols[0].all {
+		// Every row has the first column's value: the others, and the
+		// products, are not needed (nor read).
+		return cols[0].vals[:n], cols[0].valid[:n], true, nil
+	}
 	var prods [][2]*numCol
 	for _, pr := range w.p.products[m] {
 		a, err := w.num(pr[0], base, n)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		b, err := w.num(pr[1], base, n)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		if !a.null && !b.null {
 			prods = append(prods, [2]*numCol{a, b})
@@ -492,13 +512,13 @@ func (w *pqWorker) metric(m, base, n int) ([]valdrix.Decimal, []bool, error) {
 	}
 	switch {
 	case len(cols) == 0 && len(prods) == 0:
-		return nil, nil, nil
+		return nil, nil, false, nil
 	case len(cols) == 1 && len(prods) == 0:
-		return cols[0].vals[:n], cols[0].valid[:n], nil
+		return cols[0].vals[:n], cols[0].valid[:n], false, nil
 	}
 	g := &w.grp
 	out := slices.Grow(g.mvals[m][:0], n)[:n]
-	valid := slices.Grow(g.mvalid[m][:0], n)[:n]
+	valid = slices.Grow(g.mvalid[m][:0], n)[:n]
 	g.mvals[m], g.mvalid[m] = out, valid
 rows:
 	for i := range n {
@@ -513,14 +533,14 @@ rows:
 			if pr[0].valid[i] && pr[1].valid[i] {
 				v, ok := pr[0].vals[i].Mul(pr[1].vals[i])
 				if !ok {
-					return nil, nil, w.errAt(base+i, w.st.spec.metrics[m].label, errorf("the product is out of range"))
+					return nil, nil, false, w.errAt(base+i, w.st.spec.metrics[m].label, errorf("the product is out of range"))
 				}
 				out[i], valid[i] = v, true
 				break
 			}
 		}
 	}
-	return out, valid, nil
+	return out, valid, false, nil
 }
 
 // noSlot marks a trie node whose slot id is not known yet.

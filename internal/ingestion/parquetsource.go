@@ -1117,7 +1117,8 @@ type numCol struct {
 	win   int
 	vals  []valdrix.Decimal
 	valid []bool
-	null  bool
+	null  bool // no row has a value
+	all   bool // every row has a value
 }
 
 // num converts a metric field's window to Decimals.
@@ -1128,7 +1129,7 @@ func (w *pqWorker) num(f *pqField, base, n int) (*numCol, error) {
 	}
 	nc.win = w.numWin
 	win := &w.cursors[f.leaf].win
-	nc.null = win.null
+	nc.null, nc.all = win.null, !win.null
 	if win.null {
 		return nc, nil
 	}
@@ -1137,18 +1138,30 @@ func (w *pqWorker) num(f *pqField, base, n int) (*numCol, error) {
 	start := 0
 	for _, s := range win.segs {
 		t := w.decimals(f.leaf, &s.dv)
-		for j := start; j < s.end; j++ {
-			c := win.codes[j]
+		codes, vals, valid := win.codes[start:s.end], nc.vals[start:s.end], nc.valid[start:s.end]
+		if t.all && !win.nulls {
+			// Every entry is a number and every row has one.
+			for j, c := range codes {
+				vals[j] = t.vals[c]
+			}
+			for j := range valid {
+				valid[j] = true
+			}
+			start = s.end
+			continue
+		}
+		nc.all = false
+		for j, c := range codes {
 			if c < 0 {
-				nc.vals[j], nc.valid[j] = 0, false
+				vals[j], valid[j] = 0, false
 				continue
 			}
-			e := &t.entries[c]
-			if e.err != nil {
+			if t.bad && t.entries[c].err != nil {
 				nc.win = -1
-				return nil, w.errAt(base+j, f.name, errorf("%q is not a number: %w", e.text, e.err))
+				e := &t.entries[c]
+				return nil, w.errAt(base+start+j, f.name, errorf("%q is not a number: %w", e.text, e.err))
 			}
-			nc.vals[j], nc.valid[j] = e.val, e.valid
+			vals[j], valid[j] = t.vals[c], t.ok[c]
 		}
 		start = s.end
 	}
@@ -1159,6 +1172,10 @@ func (w *pqWorker) num(f *pqField, base, n int) (*numCol, error) {
 type decTrans struct {
 	gen     uint64
 	entries []decimalEntry
+	vals    []valdrix.Decimal // the entries' values, side by side
+	ok      []bool            // the entries that are numbers
+	all     bool              // every entry is a number
+	bad     bool              // some entry is not a number nor null-like
 }
 
 func (w *pqWorker) decimals(leaf int, dv *dictView) *decTrans {
@@ -1167,10 +1184,16 @@ func (w *pqWorker) decimals(leaf int, dv *dictView) *decTrans {
 		return t
 	}
 	n := dv.len()
-	t.gen = dv.gen
+	t.gen, t.all, t.bad = dv.gen, true, false
 	t.entries = slices.Grow(t.entries[:0], n)[:n]
+	t.vals = slices.Grow(t.vals[:0], n)[:n]
+	t.ok = slices.Grow(t.ok[:0], n)[:n]
 	for i := range n {
-		t.entries[i] = dv.decimal(i)
+		e := dv.decimal(i)
+		t.entries[i] = e
+		t.vals[i], t.ok[i] = e.val, e.valid && e.err == nil
+		t.all = t.all && t.ok[i]
+		t.bad = t.bad || e.err != nil
 	}
 	return t
 }
