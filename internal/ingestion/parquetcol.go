@@ -91,11 +91,16 @@ func decimalFromBig(b *big.Int, scale int32) (valdrix.Decimal, bool) {
 
 // grow returns s resized to n elements, reallocated (without copying)
 // when it is too small: a scratch buffer whose old contents do not matter.
+// A buffer that is outgrown gets a quarter more room, so that windows of
+// slightly different sizes do not reallocate it each time.
 func grow[T any](s []T, n int) []T {
-	if cap(s) < n {
+	switch {
+	case cap(s) >= n:
+		return s[:n]
+	case cap(s) == 0:
 		return make([]T, n)
 	}
-	return s[:n]
+	return make([]T, n, n+n/4)
 }
 
 func floorDiv(a, b int64) int64 {

@@ -104,3 +104,25 @@ func TestTranslationGuessesConsecutiveIDs(t *testing.T) {
 		require.Equal(t, tc.want, translate(tc.entries...), tc.name)
 	}
 }
+
+// grow reuses a buffer that is large enough, allocates a first one to size,
+// and gives an outgrown one a quarter more room.
+func TestGrowScratch(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		have, want int // capacity before, length asked
+		wantCap    int
+		same       bool // the buffer is reused
+	}{
+		{name: "first", have: 0, want: 100, wantCap: 100},
+		{name: "large enough", have: 100, want: 60, wantCap: 100, same: true},
+		{name: "outgrown", have: 100, want: 120, wantCap: 150},
+	} {
+		s := make([]int32, 0, tc.have)
+		got := grow(s, tc.want)
+		require.Len(t, got, tc.want, tc.name)
+		require.Equal(t, tc.wantCap, cap(got), tc.name)
+		require.Equal(t, tc.same, tc.have > 0 && &s[:1][0] == &got[0], tc.name)
+	}
+}
