@@ -27,6 +27,7 @@ type Rollup struct {
 	next   []int32          // rows with the same hash, chained; -1 ends
 	rows   []LedgerRow
 	totals map[totalKey]*CategoryTotal
+	last   *CategoryTotal // the total of the previous line: most lines share it
 	lines  int64
 }
 
@@ -102,11 +103,14 @@ func (r *Rollup) insert(line *LedgerRow, h uint64) error {
 }
 
 func (r *Rollup) addTotals(line *LedgerRow) error {
-	k := totalKey{line.ChargeCategory, line.BillingCurrency}
-	t := r.totals[k]
-	if t == nil {
-		t = &CategoryTotal{ChargeCategory: k.category, BillingCurrency: k.currency}
-		r.totals[k] = t
+	t := r.last
+	if t == nil || t.ChargeCategory != line.ChargeCategory || t.BillingCurrency != line.BillingCurrency {
+		k := totalKey{line.ChargeCategory, line.BillingCurrency}
+		if t = r.totals[k]; t == nil {
+			t = &CategoryTotal{ChargeCategory: k.category, BillingCurrency: k.currency}
+			r.totals[k] = t
+		}
+		r.last = t
 	}
 	var ok1, ok2, ok3, ok4 bool
 	b, ok1 := t.BilledCost.Add(line.BilledCost)

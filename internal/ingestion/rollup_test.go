@@ -1,6 +1,7 @@
 package ingestion_test
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -42,6 +43,22 @@ func TestRollup(t *testing.T) {
 		require.Equal(t, "b", rows[1].ResourceID)
 		require.Equal(t, "2024-09-02", rows[2].ChargeDay.String())
 		require.Equal(t, []ingestion.CategoryTotal{{ChargeCategory: "Usage", BillingCurrency: "USD", BilledCost: 6_400_000_000, EffectiveCost: 6_400_000_000, Lines: 4}}, r.Totals())
+	})
+	t.Run("totals per charge category and currency, whatever their order", func(t *testing.T) {
+		t.Parallel()
+		r := ingestion.NewRollup()
+		for i, c := range []struct{ category, currency, billed string }{
+			{"Usage", "USD", "1"}, {"Usage", "EUR", "2"}, {"Usage", "USD", "4"}, {"Tax", "USD", "8"}, {"Tax", "EUR", "16"}, {"Usage", "EUR", "32"},
+		} {
+			l := line(1, fmt.Sprint(i), c.billed, 0)
+			l.ChargeCategory, l.BillingCurrency = c.category, c.currency
+			require.NoError(t, r.Add(&l))
+		}
+		got := map[string]string{}
+		for _, tot := range r.Totals() {
+			got[tot.ChargeCategory+"/"+tot.BillingCurrency] = tot.BilledCost.String()
+		}
+		require.Equal(t, map[string]string{"Usage/USD": "5", "Usage/EUR": "34", "Tax/USD": "8", "Tax/EUR": "16"}, got)
 	})
 	t.Run("overflow is an error", func(t *testing.T) {
 		t.Parallel()
