@@ -31,7 +31,7 @@ type grouper struct {
 	shift  uint
 	scr    []uint32
 	of     []int32  // uniform's scratch: per group, a column's value
-	keys   []uint32 // per group: its dimension ids
+	keys   []uint32 // per dimension: each group's id
 	// per-group sums of the window
 	sums    []valdrix.Decimal
 	present []uint16
@@ -439,24 +439,25 @@ func (w *pqWorker) aggregate(base, n int) error {
 			g.present[x] |= bit
 		}
 	}
-	// Gather the groups' keys a column at a time: the first rows of the
-	// groups increase, so each column is read front to back.
+	// Gather the groups' keys a column at a time, into one run of ids per
+	// dimension: the first rows of the groups increase, so each column is
+	// read front to back, and each run is written front to back.
 	g.keys = grow(g.keys, groups*nd)
 	for d := range nd {
-		keys := g.keys
+		keys := g.keys[d*groups : (d+1)*groups]
 		if cd := &w.coded[d]; cd.on {
 			for x, r := range g.reps {
 				var id uint32 // null
 				if c := cd.codes[r]; c >= 0 {
 					id = cd.trans[c]
 				}
-				keys[x*nd+d] = id
+				keys[x] = id
 			}
 			continue
 		}
 		col := w.ids[d]
 		for x, r := range g.reps {
-			keys[x*nd+d] = col[r]
+			keys[x] = col[r]
 		}
 	}
 	var (
@@ -468,7 +469,9 @@ func (w *pqWorker) aggregate(base, n int) error {
 	for x, r := range g.reps {
 		key.day = w.days[r]
 		key.period = w.months[r]
-		copy(key.dims[:nd], g.keys[x*nd:(x+1)*nd])
+		for d := range nd {
+			key.dims[d] = g.keys[d*groups+x]
+		}
 		copy(vals[:nm], g.sums[x*nm:(x+1)*nm])
 		if m := w.agg.add(&key, &vals, g.present[x], g.lines[x], nm); m >= 0 {
 			return w.errAt(base+int(r), spec.metrics[m].label, errorf("the daily sum is out of range (more than 9.2 billion)"))
