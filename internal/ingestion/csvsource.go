@@ -177,8 +177,6 @@ type tableState struct {
 	mu      sync.RWMutex
 	mapKeys []*interner // map and composite slots: key strings
 	mapVals []*interner // map and composite slots: value strings
-	// extra holds the aggregators of Parquet workers beyond the first.
-	extra []*aggregator
 	// prefaulted is set once memory was populated for the period's first
 	// Parquet file (prefault.go).
 	prefaulted bool

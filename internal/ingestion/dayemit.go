@@ -17,8 +17,9 @@ import (
 // footer of a Parquet file states, per row group, the smallest and largest
 // value of the charge-date column, so once every row group that may hold a
 // day has been read, that day is finished and can be emitted while later
-// row groups are still being read. Exports are written in time order, so
-// the days of the first worker's row groups finish one after another.
+// row groups are still being read. Exports are written in time order and
+// the workers take row groups in file order, so the days finish one after
+// another.
 //
 // Statistics are only trusted as far as they are checked: every row's day
 // is compared with its row group's range as it is read. A row outside it
@@ -122,23 +123,21 @@ func coverOf(pf *parquet.File, leaf *pqLeaf) *dayCover {
 	return c
 }
 
-// start begins early emission for a file about to be read by aggs, when its
+// start begins early emission for a file about to be read into agg, when its
 // statistics allow; it returns nil when they do not. The returned function
 // is called once every row group is read (or the read failed): it waits
 // for the emission to stop and returns its error. An error of the emission
 // (of out, as it is, or of a day's rows) is also passed to fail, which stops
 // the read.
-func (em *dayEmitter) start(ctx context.Context, name string, cover *dayCover, aggs []*aggregator, fail func(error)) func() error {
+func (em *dayEmitter) start(ctx context.Context, name string, cover *dayCover, agg *aggregator, fail func(error)) func() error {
 	if em == nil || cover == nil {
 		return nil
 	}
 	// Days that earlier files of the period hold go out in order too: the
 	// tracked span starts at the earliest of them.
 	earliest := cover.first
-	for _, a := range aggs {
-		for d := range a.days {
-			earliest = min(earliest, d)
-		}
+	for d := range agg.days {
+		earliest = min(earliest, d)
 	}
 	if int64(cover.first)-int64(earliest)+int64(len(cover.open)) > maxCoverDays {
 		return nil
@@ -151,7 +150,7 @@ func (em *dayEmitter) start(ctx context.Context, name string, cover *dayCover, a
 	em.mu.Unlock()
 	done := make(chan error, 1)
 	go func() {
-		err := em.run(ctx, wake, aggs)
+		err := em.run(ctx, wake, agg)
 		if err != nil {
 			fail(err)
 		}
@@ -167,7 +166,7 @@ func (em *dayEmitter) start(ctx context.Context, name string, cover *dayCover, a
 }
 
 // run emits finished days as row groups complete.
-func (em *dayEmitter) run(ctx context.Context, wake <-chan struct{}, aggs []*aggregator) error {
+func (em *dayEmitter) run(ctx context.Context, wake <-chan struct{}, agg *aggregator) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -182,7 +181,7 @@ func (em *dayEmitter) run(ctx context.Context, wake <-chan struct{}, aggs []*agg
 			if !ok {
 				break
 			}
-			if err := em.emit(aggs, day); err != nil {
+			if err := em.emit(agg, day); err != nil {
 				return err
 			}
 		}
@@ -207,8 +206,8 @@ func (em *dayEmitter) claim() (valdrix.Date, bool) {
 }
 
 // emit emits one finished day.
-func (em *dayEmitter) emit(aggs []*aggregator, day valdrix.Date) error {
-	buf, err := emitDay(em.spec, aggs, em.st.slotStrings(), day, em.buf[:0])
+func (em *dayEmitter) emit(agg *aggregator, day valdrix.Date) error {
+	buf, err := emitDay(em.spec, agg, em.st.slotStrings(), day, em.buf[:0])
 	em.buf = buf
 	if err != nil {
 		return parseErr(em.name, 0, 0, "", err)
@@ -216,9 +215,7 @@ func (em *dayEmitter) emit(aggs []*aggregator, day valdrix.Date) error {
 	if err := emitRows(em.roll, buf, em.out); err != nil {
 		return err
 	}
-	for _, a := range aggs {
-		a.release(day)
-	}
+	agg.release(day)
 	return nil
 }
 
@@ -268,6 +265,6 @@ func (em *dayEmitter) check(rg int, days []valdrix.Date) error {
 }
 
 // rest emits every day not emitted yet, once all files are read.
-func (em *dayEmitter) rest(aggs []*aggregator) error {
-	return emitDays(em.spec, aggs, em.st.slotStrings(), em.next, em.roll, em.out)
+func (em *dayEmitter) rest(agg *aggregator) error {
+	return emitDays(em.spec, agg, em.st.slotStrings(), em.next, em.roll, em.out)
 }

@@ -338,7 +338,7 @@ func (g *grouper) resetTable(n int) {
 }
 
 // aggregate groups the window's rows by key, sums their metrics per group,
-// then adds each group to the worker's aggregator.
+// then adds each group to the table the workers share.
 func (w *pqWorker) aggregate(base, n int) error {
 	g := &w.grp
 	spec := w.st.spec
@@ -358,7 +358,7 @@ func (w *pqWorker) aggregate(base, n int) error {
 	for d := range nd {
 		// A column read from one dictionary is grouped by its codes: equal
 		// codes are equal values. (Different codes may still be one slot id;
-		// the worker's table merges such groups by their ids.)
+		// the table merges such groups by their ids.)
 		if cd := &w.coded[d]; cd.on {
 			// Codes index the dictionary (-1 for null): no need to scan.
 			lo := int32(0)

@@ -249,7 +249,6 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 		total    int64
 		bytesIn  int64
 		firstErr error
-		aggs     = make([]*aggregator, workers)
 		wg       sync.WaitGroup
 	)
 	ctx, cancel := context.WithCancel(ctx)
@@ -271,25 +270,20 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 			cancel()
 		}
 	}
-	aggs[0] = agg
-	for w := 1; w < workers; w++ {
-		aggs[w] = newAggregator(len(st.spec.dims))
-	}
 	var cover *dayCover
 	if em != nil && p.day != nil && p.day.leaf >= 0 {
 		cover = coverOf(pf, &sc.leaves[p.day.leaf])
 	}
-	stopEmit := em.start(ctx, name, cover, aggs, fail)
+	stopEmit := em.start(ctx, name, cover, agg, fail)
 	if stopEmit == nil {
 		em = nil
 	}
-	sched := newRGSched(nrg, workers)
-	for w := range workers {
-		wa := aggs[w]
+	sched := newRGSched(nrg)
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pw := newPQWorker(name, st, p, wa, window)
+			pw := newPQWorker(name, st, p, agg, window)
 			pw.em = em
 			defer pw.close()
 			defer func() {
@@ -298,7 +292,7 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 				}
 			}()
 			for {
-				rg, ok := sched.next(w)
+				rg, ok := sched.take()
 				if !ok {
 					return
 				}
@@ -327,50 +321,32 @@ func readParquetTable(ctx context.Context, name string, blob parquetBlob, st *ta
 	if err := ctx.Err(); err != nil {
 		return total, err
 	}
-	// The other workers' groups are emitted separately (the roll-up merges
-	// groups that several workers saw), so no table has to hold them all.
-	st.extra = append(st.extra, aggs[1:]...)
 	return total, nil
 }
 
-// rgSched hands out a file's row groups to the workers. Each worker starts
-// with a contiguous range of them (exports are written in time order, so
-// the workers' charge days overlap little and each day's groups stay in one
-// worker's table); a worker whose range is done takes row groups from the
-// far end of the largest range left, so that no worker idles while another
-// still has a queue.
+// rgSched hands out a file's row groups to the workers in file order.
+// Exports are written in time order, so the workers read neighbouring hours
+// and a period's days are finished, and emitted, one after another while
+// the rest of the file is read: the workers share one table (each adds a
+// window's groups under its lock), which then holds only the days being
+// read.
 type rgSched struct {
-	mu     sync.Mutex
-	lo, hi []int // per worker: its range of row groups not handed out yet
+	mu   sync.Mutex
+	next int
+	nrg  int
 }
 
-func newRGSched(nrg, workers int) *rgSched {
-	s := &rgSched{lo: make([]int, workers), hi: make([]int, workers)}
-	for w := range workers {
-		s.lo[w], s.hi[w] = w*nrg/workers, (w+1)*nrg/workers
-	}
-	return s
-}
+func newRGSched(nrg int) *rgSched { return &rgSched{nrg: nrg} }
 
-// next returns the next row group for worker w, or false when none is left.
-func (s *rgSched) next(w int) (int, bool) {
+// take returns the next row group, or false when none is left.
+func (s *rgSched) take() (int, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.lo[w] < s.hi[w] {
-		s.lo[w]++
-		return s.lo[w] - 1, true
-	}
-	v := -1
-	for u := range s.lo {
-		if n := s.hi[u] - s.lo[u]; n > 0 && (v < 0 || n > s.hi[v]-s.lo[v]) {
-			v = u
-		}
-	}
-	if v < 0 {
+	if s.next >= s.nrg {
 		return 0, false
 	}
-	s.hi[v]--
-	return s.hi[v], true
+	s.next++
+	return s.next - 1, true
 }
 
 func rowGroupBytes(pf *parquet.File, rg int) int64 {
@@ -417,7 +393,7 @@ func checkColumnChunks(pf *parquet.File, rg int, leaves []int, schema *pqSchema)
 	return nil
 }
 
-// pqWorker reads row groups into its aggregator, a window of rows at a time:
+// pqWorker reads row groups into the shared table, a window of rows at a time:
 // each needed leaf is decoded to dictionary codes, each dimension turned
 // into slot ids through per-dictionary translations, the window's rows
 // grouped by their full key with integer arithmetic, and only then each

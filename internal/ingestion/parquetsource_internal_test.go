@@ -9,44 +9,31 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Each worker reads its own range front to back; one whose range is done
-// takes row groups from the far end of the largest range left; every row
-// group is handed out once.
-func TestRGSchedBalances(t *testing.T) {
+// Row groups are handed out in file order, each once, whichever worker
+// asks, also when all workers drain the file at once.
+func TestRGSchedHandsOutInOrder(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name         string
-		nrg, workers int
-		order        []int // which worker asks, in turn
-		want         []int // row groups handed out, in that order
-	}{
-		{name: "own ranges", nrg: 4, workers: 2, order: []int{0, 1, 0, 1}, want: []int{0, 2, 1, 3}},
-		{name: "a fast worker steals from the end", nrg: 8, workers: 2, order: []int{1, 1, 1, 1, 1, 0, 1, 0}, want: []int{4, 5, 6, 7, 3, 0, 2, 1}},
-		{name: "from the largest range (the first on a tie)", nrg: 9, workers: 3, order: []int{2, 2, 2, 2, 0, 2}, want: []int{6, 7, 8, 2, 0, 5}},
-		{name: "more workers than row groups", nrg: 1, workers: 3, order: []int{1, 2, 0}, want: []int{0}},
+	s := newRGSched(3)
+	var got []int
+	for {
+		rg, ok := s.take()
+		if !ok {
+			break
+		}
+		got = append(got, rg)
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			s := newRGSched(tc.nrg, tc.workers)
-			var got []int
-			for _, w := range tc.order {
-				if rg, ok := s.next(w); ok {
-					got = append(got, rg)
-				}
-			}
-			require.Equal(t, tc.want, got)
-		})
-	}
-	// Drained by all workers at once: each row group exactly once.
-	s := newRGSched(50, 3)
+	require.Equal(t, []int{0, 1, 2}, got)
+	_, ok := s.take()
+	require.False(t, ok, "none left")
+
+	s = newRGSched(50)
 	seen := make(chan int, 50)
 	done := make(chan struct{})
-	for w := range 3 {
+	for range 3 {
 		go func() {
 			defer func() { done <- struct{}{} }()
 			for {
-				rg, ok := s.next(w)
+				rg, ok := s.take()
 				if !ok {
 					return
 				}

@@ -234,16 +234,6 @@ func readTableFiles(ctx context.Context, files []File, spec *tableSpec, roll *Ro
 		return emitErr
 	})
 	for i, f := range files {
-		if i > 0 {
-			// Fold the previous file's other worker tables into the main
-			// one, so that memory does not grow with the number of files.
-			for _, x := range st.extra {
-				if m := agg.merge(x, len(spec.metrics)); m >= 0 {
-					return parseErr(files[i-1].Name, 0, 0, spec.metrics[m].label, errorf("a daily sum is out of range (more than 9.2 billion)"))
-				}
-			}
-			st.extra = nil
-		}
 		// Days can be emitted before the end only while the last file is
 		// read: any earlier one leaves days to the files after it.
 		var early *dayEmitter
@@ -259,10 +249,7 @@ func readTableFiles(ctx context.Context, files []File, spec *tableSpec, roll *Ro
 			return err
 		}
 	}
-	aggs := append([]*aggregator{agg}, st.extra...)
-	st.extra = nil
-	agg = nil
-	err := em.rest(aggs)
+	err := em.rest(agg)
 	switch {
 	case err == nil:
 	case emitErr != nil:

@@ -7,7 +7,7 @@ import (
 )
 
 // Reading a large file touches a few hundred megabytes of fresh memory
-// (worker tables, dictionaries, page and window buffers). Faulting that in
+// (the table, dictionaries, page and window buffers). Faulting that in
 // one page at a time costs ≈ 8 µs per 4 KiB page on the virtual machines
 // this was measured on — about a fifth of the CPU time of a 10M-line read —
 // and every table lookup that misses the TLB pays for a 4 KiB page walk.

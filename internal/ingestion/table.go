@@ -2,7 +2,6 @@ package ingestion
 
 import (
 	"hash/maphash"
-	"maps"
 	"math/bits"
 	"slices"
 	"strings"
@@ -95,7 +94,7 @@ type rawSums struct {
 // in time order, so the index being probed is the current day's: small and
 // in cache, where one index over a month of groups would miss on most lines.
 type aggregator struct {
-	// mu guards days and blocks while the table's worker adds to it and an
+	// mu guards days and blocks while the workers add to it and an
 	// early emitter (dayEmitter) reads the days that are finished.
 	mu      sync.Mutex
 	nd      int // dimension slots in use
@@ -290,20 +289,6 @@ func (a *aggregator) sameKey(e *aggEntry, k *rawKey) bool {
 	return e.key.period == k.period && e.key.day == k.day && slices.Equal(e.key.dims[:a.nd], k.dims[:a.nd])
 }
 
-// merge adds b's groups of the days it holds (not the released ones) into
-// a, day by day; it reports the metric slot that overflowed, or -1.
-func (a *aggregator) merge(b *aggregator, n int) int {
-	for _, day := range slices.Sorted(maps.Keys(b.days)) {
-		for _, i := range b.days[day].order {
-			e := b.entry(int(i))
-			if m := a.add(&e.key, &e.sums.sums, e.sums.present, e.sums.lines, n); m >= 0 {
-				return m
-			}
-		}
-	}
-	return -1
-}
-
 // interner maps the distinct values of one slot to ids; id 0 is "".
 //
 // Its index is an open-addressing table of 64-bit words, each the top 32
@@ -452,21 +437,16 @@ func (g *group) service(p valdrix.Provider, key string) (serviceInfo, bool) {
 // metric returns metric i's sum and whether any line carried it.
 func (g *group) metric(i int) (valdrix.Decimal, bool) { return g.sums[i], g.has&(1<<i) != 0 }
 
-// emitDays turns the groups of every aggregator on charge days from from
-// on into ledger rows one charge day at a time, two days in parallel: each
-// day's groups are mapped to FOCUS, sorted, and rows of equal keys merged
-// (groups of different worker tables, or source values that map to the same
-// FOCUS row), then handed to out in day order. Only two days of rows exist
-// at once.
-func emitDays(spec *tableSpec, aggs []*aggregator, strs [][]string, from valdrix.Date, r *Rollup, out func([]LedgerRow) error) error {
+// emitDays turns the table's groups on charge days from from on into
+// ledger rows one charge day at a time, two days in parallel: each day's
+// groups are mapped to FOCUS, sorted, and rows of equal keys merged (source
+// values that map to the same FOCUS row), then handed to out in day order.
+// Only two days of rows exist at once.
+func emitDays(spec *tableSpec, agg *aggregator, strs [][]string, from valdrix.Date, r *Rollup, out func([]LedgerRow) error) error {
 	var days []valdrix.Date
-	seen := map[valdrix.Date]bool{}
-	for _, a := range aggs {
-		for d := range a.days {
-			if !seen[d] && d >= from {
-				seen[d] = true
-				days = append(days, d)
-			}
+	for d := range agg.days {
+		if d >= from {
+			days = append(days, d)
 		}
 	}
 	slices.Sort(days)
@@ -475,7 +455,7 @@ func emitDays(spec *tableSpec, aggs []*aggregator, strs [][]string, from valdrix
 	for i := 0; i < len(days); i += 2 {
 		var wg sync.WaitGroup
 		for k := range min(2, len(days)-i) {
-			wg.Go(func() { bufs[k], errs[k] = emitDay(spec, aggs, strs, days[i+k], bufs[k][:0]) })
+			wg.Go(func() { bufs[k], errs[k] = emitDay(spec, agg, strs, days[i+k], bufs[k][:0]) })
 		}
 		wg.Wait()
 		for k := range min(2, len(days)-i) {
@@ -516,11 +496,8 @@ func (st *tableState) slotStrings() [][]string {
 
 // emitDay appends the rows of one charge day to buf, ordered so that rows
 // of one key are adjacent.
-func emitDay(spec *tableSpec, aggs []*aggregator, strs [][]string, day valdrix.Date, buf []LedgerRow) ([]LedgerRow, error) {
-	entries, err := dayEntries(aggs, day, len(spec.metrics))
-	if err != nil {
-		return buf, err
-	}
+func emitDay(spec *tableSpec, agg *aggregator, strs [][]string, day valdrix.Date, buf []LedgerRow) ([]LedgerRow, error) {
+	entries := agg.dayEntries(day)
 	buf = slices.Grow(buf, len(entries))
 	g := group{spec: spec}
 	for _, e := range entries {
@@ -540,53 +517,9 @@ func emitDay(spec *tableSpec, aggs []*aggregator, strs [][]string, day valdrix.D
 	return buf, nil
 }
 
-// dayEntries returns the groups of one charge day. Groups of one source key
-// that several worker tables hold are summed first: the FOCUS mapping is
-// not linear in them (an EffectiveCost no line carries falls back to the
-// billed cost), so it must see each source key once, whatever the number
-// of workers.
-func dayEntries(aggs []*aggregator, day valdrix.Date, nm int) ([]*aggEntry, error) {
-	// The day's entries are found under each table's lock (its worker may
-	// still be adding other days); the entries themselves are not written
-	// any more.
-	held := make([][]*aggEntry, 0, len(aggs))
-	for _, a := range aggs {
-		if e := a.dayEntries(day); len(e) > 0 {
-			held = append(held, e)
-		}
-	}
-	if len(held) == 1 { // usually: workers read time ranges
-		return held[0], nil
-	}
-	var out []*aggEntry
-	var seen map[rawKey]*aggEntry
-	for _, es := range held {
-		for _, e := range es {
-			if seen == nil {
-				seen = map[rawKey]*aggEntry{}
-			}
-			prev := seen[e.key]
-			if prev == nil {
-				seen[e.key] = e
-				out = append(out, e)
-				continue
-			}
-			for m := range nm {
-				v, ok := prev.sums.sums[m].Add(e.sums.sums[m])
-				if !ok {
-					return nil, errorf("the daily sum of lines for one key on %s is out of range (more than 9.2 billion)", day)
-				}
-				prev.sums.sums[m] = v
-			}
-			prev.sums.present |= e.sums.present
-			prev.sums.lines += e.sums.lines
-		}
-	}
-	return out, nil
-}
-
 // dayEntries returns the table's entries of one charge day, in creation
-// order.
+// order. They are found under the table's lock (workers may still be
+// adding other days); the entries themselves are not written any more.
 func (a *aggregator) dayEntries(day valdrix.Date) []*aggEntry {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -61,11 +61,6 @@ func TestAggregatorReusesReleasedBlocks(t *testing.T) {
 	b := sums(dayB)
 	require.Len(t, b, 20)
 	require.Equal(t, valdrix.Decimal(3), b[19])
-
-	// Merging a table with released blocks skips them.
-	m := newAggregator(2)
-	require.Equal(t, -1, m.merge(a, 1))
-	require.Len(t, m.days, 2, "days B and C")
 }
 
 // The interner numbers strings in order of first appearance (id 0 is ""),
