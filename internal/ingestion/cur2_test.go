@@ -388,19 +388,9 @@ func TestReadCUR2TagMaps(t *testing.T) {
 		}
 		lines = append(lines, l)
 	}
-	read := func(name string, data []byte) map[string]string {
-		res, err := ingestion.ReadPeriod(context.Background(), []ingestion.File{ingestion.MemoryFile(name, data)}, ingestion.FormatCUR2,
-			ingestion.ReadOptions{Workers: 2, BatchRows: 200})
-		require.NoError(t, err)
-		tags := map[string]string{}
-		for _, r := range res.Rows {
-			tags[r.ResourceID] = r.Tags
-		}
-		require.Len(t, tags, len(lines))
-		return tags
-	}
-	want := read("cur.csv", writeCUR2CSV(t, lines))
-	got := read("cur.parquet", writeCUR2Parquet(t, lines, 300))
+	opts := ingestion.ReadOptions{Workers: 2, BatchRows: 200}
+	want := tagsByResource(t, "cur.csv", writeCUR2CSV(t, lines), opts, len(lines))
+	got := tagsByResource(t, "cur.parquet", writeCUR2Parquet(t, lines, 300), opts, len(lines))
 	require.Empty(t, cmp.Diff(want, got))
 	require.JSONEq(t, `{"user_team":"core","user_env":"prod"}`, got["i-00006"])
 	require.JSONEq(t, `{"user_team":"core"}`, got["i-00012"], "the last of a repeated key")
@@ -422,21 +412,25 @@ func TestReadCUR2TagMapsWiden(t *testing.T) {
 		l.ResourceTags = []ingestion.MapEntry{{Key: fmt.Sprintf("user_k%d", i%4+1), Value: fmt.Sprintf("v%d", i%vals+1)}}
 		lines = append(lines, l)
 	}
-	read := func(name string, data []byte) map[string]string {
-		res, err := ingestion.ReadPeriod(context.Background(), []ingestion.File{ingestion.MemoryFile(name, data)}, ingestion.FormatCUR2,
-			ingestion.ReadOptions{Workers: 1})
-		require.NoError(t, err)
-		tags := map[string]string{}
-		for _, r := range res.Rows {
-			tags[r.ResourceID] = r.Tags
-		}
-		require.Len(t, tags, len(lines))
-		return tags
-	}
-	want := read("cur.csv", writeCUR2CSV(t, lines))
-	got := read("cur.parquet", writeCUR2Parquet(t, lines, 100))
+	opts := ingestion.ReadOptions{Workers: 1}
+	want := tagsByResource(t, "cur.csv", writeCUR2CSV(t, lines), opts, len(lines))
+	got := tagsByResource(t, "cur.parquet", writeCUR2Parquet(t, lines, 100), opts, len(lines))
 	require.Empty(t, cmp.Diff(want, got))
 	require.JSONEq(t, `{"user_k1":"v1"}`, got["i-00120"])
+}
+
+// tagsByResource reads a CUR 2.0 file and returns each resource's tags; the
+// file must hold n resources.
+func tagsByResource(t *testing.T, name string, data []byte, opts ingestion.ReadOptions, n int) map[string]string {
+	t.Helper()
+	res, err := ingestion.ReadPeriod(context.Background(), []ingestion.File{ingestion.MemoryFile(name, data)}, ingestion.FormatCUR2, opts)
+	require.NoError(t, err)
+	tags := map[string]string{}
+	for _, r := range res.Rows {
+		tags[r.ResourceID] = r.Tags
+	}
+	require.Len(t, tags, n)
+	return tags
 }
 
 func TestGenerateCUR2Deterministic(t *testing.T) {
