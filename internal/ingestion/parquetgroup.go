@@ -30,7 +30,7 @@ type grouper struct {
 	byID   []uint64 // the key of each id, while renumbering with the table
 	shift  uint
 	scr    []uint32
-	of     []int32  // uniform's scratch: per group, a column's value
+	of     []int32  // uniform's scratch: per group, two columns' values
 	keys   []uint32 // per dimension: each group's id
 	// per-group sums of the window
 	sums    []valdrix.Decimal
@@ -129,11 +129,18 @@ func (g *grouper) group() bool {
 			// any column (width ≤ 2³²) fits.
 			g.renumber(true)
 			split := cols[:0]
-			for i := range cols {
-				uniform, inRange := g.uniform(&cols[i])
+			for i := 0; i < len(cols); i += 2 {
+				b := &cols[i] // checked with itself when it has no pair
+				if i+1 < len(cols) {
+					b = &cols[i+1]
+				}
+				ua, ub, inRange := g.uniform(&cols[i], b)
 				ok = ok && inRange
-				if !uniform {
+				if !ua {
 					split = append(split, cols[i])
+				}
+				if !ub && i+1 < len(cols) {
+					split = append(split, cols[i+1])
 				}
 			}
 			if cols = split; len(cols) == 0 {
@@ -168,25 +175,28 @@ func (g *grouper) group() bool {
 	return true
 }
 
-// uniform reports whether column c holds one value within each group of
-// the rows (gids), and whether the groups' values lie in its range (the
-// other rows' equal them when it is uniform).
-func (g *grouper) uniform(c *foldCol) (uniform, inRange bool) {
-	vals := c.vals[:len(g.gids)]
-	g.of = grow(g.of, len(g.reps))
-	of := g.of
+// uniform reports whether columns a and b each hold one value within each
+// group of the rows (gids), and whether the groups' values lie in their
+// ranges (the other rows' equal them when a column is uniform). The two
+// are checked in one pass over the rows.
+func (g *grouper) uniform(a, b *foldCol) (ua, ub, inRange bool) {
+	n := len(g.gids)
+	av, bv := a.vals[:n], b.vals[:n]
+	g.of = grow(g.of, 2*len(g.reps))
+	of := g.of // per group: a's value, b's value
 	for x, r := range g.reps {
-		v := vals[r]
-		if uint64(int64(v)-c.lo) >= c.width {
-			return false, false
+		va, vb := av[r], bv[r]
+		if uint64(int64(va)-a.lo) >= a.width || uint64(int64(vb)-b.lo) >= b.width {
+			return false, false, false
 		}
-		of[x] = v
+		of[2*x], of[2*x+1] = va, vb
 	}
-	var diff int32
+	var da, db int32
 	for i, x := range g.gids {
-		diff |= vals[i] ^ of[x]
+		da |= av[i] ^ of[2*x]
+		db |= bv[i] ^ of[2*x+1]
 	}
-	return diff == 0, true
+	return da == 0, db == 0, true
 }
 
 // fold1 and fold2 fold one or two columns into acc and report whether every

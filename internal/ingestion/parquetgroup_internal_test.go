@@ -181,3 +181,36 @@ func TestFoldRangeRefusesValuesOutsideTheRange(t *testing.T) {
 		})
 	}
 }
+
+// uniform tells, for two columns at once, which holds one value within
+// every group, and refuses a group's value outside its column's range.
+func TestUniformChecksPairs(t *testing.T) {
+	t.Parallel()
+	var g grouper
+	g.start(6)
+	fold(&g, []int32{0, 1, 0, 1, 2, 2}) // groups {0,2}, {1,3}, {4,5}
+	require.True(t, g.group())
+	require.Equal(t, []int32{0, 1, 4}, g.reps)
+	attr := foldCol{vals: []int32{7, 8, 7, 8, 9, 9}, lo: 7, width: 3}   // one value per group
+	split := foldCol{vals: []int32{7, 8, 7, 9, 9, 9}, lo: 7, width: 3}  // row 3 differs from row 1
+	other := foldCol{vals: []int32{0, 5, 0, 5, 3, 3}, lo: 0, width: 6}  // one value per group, not attr's
+	narrow := foldCol{vals: []int32{7, 8, 7, 8, 9, 9}, lo: 7, width: 2} // 9 is outside [7, 8]
+	for _, tc := range []struct {
+		name           string
+		a, b           *foldCol
+		ua, ub, inside bool
+	}{
+		{name: "uniform, split", a: &attr, b: &split, ua: true, ub: false, inside: true},
+		{name: "split, uniform", a: &split, b: &attr, ua: false, ub: true, inside: true},
+		{name: "both uniform", a: &attr, b: &other, ua: true, ub: true, inside: true},
+		{name: "split, other", a: &split, b: &other, ua: false, ub: true, inside: true},
+		{name: "second out of range", a: &attr, b: &narrow},
+		{name: "first out of range", a: &narrow, b: &attr},
+	} {
+		ua, ub, inside := g.uniform(tc.a, tc.b)
+		require.Equal(t, tc.inside, inside, tc.name)
+		if inside {
+			require.Equal(t, [2]bool{tc.ua, tc.ub}, [2]bool{ua, ub}, tc.name)
+		}
+	}
+}
