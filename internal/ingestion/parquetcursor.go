@@ -419,18 +419,12 @@ func (c *pqCursor) readValues(levels int) error {
 			codes = append(codes, c.idx[c.val:c.val+vals]...)
 			c.val += vals
 		} else {
+			var idx []int32 // nil for a plain page: values numbered in order
+			if c.isDict {
+				idx = c.idx
+			}
 			for _, d := range defs {
-				switch {
-				case d < entryDef:
-				case d != maxDef:
-					codes = append(codes, -1)
-				case c.isDict:
-					codes = append(codes, c.idx[c.val])
-					c.val++
-				default:
-					codes = append(codes, int32(c.val))
-					c.val++
-				}
+				codes, c.val = appendEntry(codes, d, entryDef, maxDef, idx, c.val)
 			}
 		}
 		c.lev += k

@@ -90,17 +90,7 @@ func (s *mapScan) scan(reps, defs []byte, idx []int32) (int, error) {
 		} else if row < 0 {
 			return j, errorf("corrupt map column: a row starts with a repeated value")
 		}
-		switch d := defs[j]; {
-		case d < entryDef:
-		case d != maxDef:
-			codes = append(codes, -1)
-		case idx != nil:
-			codes = append(codes, idx[v])
-			v++
-		default:
-			codes = append(codes, int32(v))
-			v++
-		}
+		codes, v = appendEntry(codes, defs[j], entryDef, maxDef, idx, v)
 		j++
 	}
 	if pending > 0 {
@@ -109,4 +99,23 @@ func (s *mapScan) scan(reps, defs []byte, idx []int32) (int, error) {
 	}
 	s.codes, s.rows, s.v, s.row = codes, rows, v, row
 	return j, nil
+}
+
+// appendEntry appends the code of one map level with definition level d to
+// codes — none when it is no entry, -1 for a null value, else the page's
+// next value (its dictionary index, or its position in a plain page: idx
+// nil) — and returns the page's next value position.
+func appendEntry(codes []int32, d, entryDef, maxDef byte, idx []int32, v int) ([]int32, int) {
+	switch {
+	case d < entryDef:
+	case d != maxDef:
+		codes = append(codes, -1)
+	case idx != nil:
+		codes = append(codes, idx[v])
+		v++
+	default:
+		codes = append(codes, int32(v))
+		v++
+	}
+	return codes, v
 }
